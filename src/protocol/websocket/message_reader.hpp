@@ -5,8 +5,10 @@
 // shared by all connections of the shard) and calls next() until it answers need_more. Frames are
 // unmasked in place, so the buffer must be writable. next() never consumes a partial frame: the
 // caller keeps the unconsumed tail and presents it again, followed by more bytes, on the next
-// read. A message split into fragments is assembled in a buffer the reader allocates only while
-// such a message is in progress, so an idle connection's reader holds no heap memory.
+// read. A frame that passes validation is at most max(max_message_size, 125) + max_header_size
+// bytes, so a buffer of that size always has room for the frame in progress. A message split into
+// fragments is assembled in a buffer the reader allocates only while such a message is in
+// progress, so an idle connection's reader holds no heap memory.
 //
 // Validation (RFC 6455 sections 5.2-5.5, 8.1): reserved bits, unknown opcodes, masking according
 // to role, control frames (at most 125 bytes, never fragmented, allowed between fragments of a
@@ -46,7 +48,7 @@ enum class read_error : std::uint8_t {
 };
 
 // The close code to answer an error with: 1009 for message_too_big, 1007 for invalid_utf8,
-// 1002 for the rest.
+// 1002 for the rest (1000 for read_error::none, which is no error).
 [[nodiscard]] std::uint16_t close_code_for(read_error error);
 // A short English description, used as the close reason and in logs.
 [[nodiscard]] std::string_view describe(read_error error);
@@ -81,6 +83,9 @@ private:
     role self_;
     opcode fragmented_op_ = opcode::text;
     read_error poisoned_ = read_error::none;
+    // fragments_ holds a message already returned to the caller: the event's payload points into
+    // it, so it is released on the next call to next() rather than at once.
+    bool message_delivered_ = false;
 };
 
 }  // namespace sb::protocol::websocket
