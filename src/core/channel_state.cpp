@@ -1,0 +1,42 @@
+#include "core/channel_state.hpp"
+
+namespace sb::core {
+
+channel_state::channel_state(std::uint32_t shard_count, bool presence, std::size_t max_members)
+    : per_shard_(shard_count, 0) {
+    if (presence) presence_ = std::make_unique<presence_set>(max_members);
+}
+
+channel_state::join_outcome channel_state::join(std::uint32_t shard, std::string_view user_id,
+                                                std::string_view user_info_json) {
+    join_outcome out;
+    if (presence_) {
+        out.presence = presence_->join(user_id, user_info_json);
+        if (out.presence == presence_set::join_result::full) return out;
+    }
+    out.became_occupied = subscriptions_ == 0;
+    ++subscriptions_;
+    if (per_shard_.at(shard)++ == 0) shard_mask_ |= (std::uint64_t{1} << shard);
+    return out;
+}
+
+channel_state::leave_outcome channel_state::leave(std::uint32_t shard, std::string_view user_id) {
+    leave_outcome out;
+    if (subscriptions_ == 0 || per_shard_.at(shard) == 0) return out;
+    if (presence_) out.member_removed = presence_->leave(user_id);
+    --subscriptions_;
+    if (--per_shard_[shard] == 0) shard_mask_ &= ~(std::uint64_t{1} << shard);
+    out.became_vacant = subscriptions_ == 0;
+    return out;
+}
+
+const cached_event* channel_state::cache(std::uint64_t now_ms) {
+    if (cache_ && cache_->expires_at_ms <= now_ms) cache_.reset();
+    return cache_.get();
+}
+
+bool channel_state::disposable(std::uint64_t now_ms) {
+    return subscriptions_ == 0 && cache(now_ms) == nullptr;
+}
+
+}  // namespace sb::core

@@ -1,0 +1,77 @@
+#pragma once
+// The cluster-node-wide state of one channel, kept on the channel's home shard: how many
+// subscriptions it has on each shard (so a publish is posted only to shards that have
+// subscribers), its presence members, the last event of a cache channel, and the next offset.
+//
+// Owned by the home shard; not thread-safe. Every method is O(1) except presence snapshots.
+
+#include "core/presence_set.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sb::core {
+
+inline constexpr std::uint32_t max_shards = 64;
+
+// The last event published on a cache channel, replayed to each new subscriber until it expires.
+struct cached_event {
+    std::string event;
+    std::string data;     // the data string exactly as delivered
+    std::string user_id;  // set for client events on presence channels
+    std::uint64_t expires_at_ms = 0;
+};
+
+class channel_state {
+public:
+    channel_state(std::uint32_t shard_count, bool presence, std::size_t max_members);
+
+    struct join_outcome {
+        bool became_occupied = false;  // the first subscription of the channel
+        presence_set::join_result presence = presence_set::join_result::additional_connection;
+    };
+    struct leave_outcome {
+        bool became_vacant = false;   // the last subscription left
+        bool member_removed = false;  // the user's last connection to this presence channel left
+    };
+
+    // Presence channels need `user_id`; for them a refused join (channel full) changes nothing.
+    join_outcome join(std::uint32_t shard, std::string_view user_id = {},
+                      std::string_view user_info_json = "null");
+    leave_outcome leave(std::uint32_t shard, std::string_view user_id = {});
+
+    [[nodiscard]] std::uint32_t subscriptions() const noexcept { return subscriptions_; }
+    [[nodiscard]] bool occupied() const noexcept { return subscriptions_ > 0; }
+    // Bit i set when shard i has at least one subscriber.
+    [[nodiscard]] std::uint64_t shard_mask() const noexcept { return shard_mask_; }
+    [[nodiscard]] presence_set* presence() noexcept { return presence_.get(); }
+    [[nodiscard]] const presence_set* presence() const noexcept { return presence_.get(); }
+
+    void set_cache(cached_event event) { cache_ = std::make_unique<cached_event>(std::move(event)); }
+    // The cached event if one is set and not expired at `now_ms`; drops an expired one.
+    [[nodiscard]] const cached_event* cache(std::uint64_t now_ms);
+    [[nodiscard]] bool has_cache() const noexcept { return cache_ != nullptr; }
+
+    // Offsets number the publications of a channel 1, 2, 3… in the order the home shard saw them.
+    std::uint64_t next_offset() noexcept { return ++last_offset_; }
+    [[nodiscard]] std::uint64_t last_offset() const noexcept { return last_offset_; }
+    void set_last_offset(std::uint64_t offset) noexcept { last_offset_ = offset; }
+
+    // A vacant channel without a live cached event can be forgotten (offsets that must outlive
+    // it are the history store's job).
+    [[nodiscard]] bool disposable(std::uint64_t now_ms);
+
+private:
+    std::vector<std::uint32_t> per_shard_;
+    std::uint64_t shard_mask_ = 0;
+    std::uint32_t subscriptions_ = 0;
+    std::uint64_t last_offset_ = 0;
+    std::unique_ptr<presence_set> presence_;
+    std::unique_ptr<cached_event> cache_;
+};
+
+}  // namespace sb::core

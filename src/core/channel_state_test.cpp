@@ -1,0 +1,68 @@
+#include "core/channel_state.hpp"
+
+#include <gtest/gtest.h>
+
+namespace sb::core {
+
+TEST(channel_state, tracks_occupancy_and_shards) {
+    channel_state ch(4, false, 0);
+    EXPECT_TRUE(ch.join(2).became_occupied);
+    EXPECT_FALSE(ch.join(2).became_occupied);
+    EXPECT_FALSE(ch.join(0).became_occupied);
+    EXPECT_EQ(ch.shard_mask(), 0b0101u);
+    EXPECT_EQ(ch.subscriptions(), 3u);
+    EXPECT_FALSE(ch.leave(2).became_vacant);
+    EXPECT_EQ(ch.shard_mask(), 0b0101u);
+    EXPECT_FALSE(ch.leave(2).became_vacant);
+    EXPECT_EQ(ch.shard_mask(), 0b0001u);
+    EXPECT_TRUE(ch.leave(0).became_vacant);
+    EXPECT_EQ(ch.shard_mask(), 0u);
+}
+
+TEST(channel_state, leave_on_a_shard_without_subscribers_changes_nothing) {
+    channel_state ch(2, false, 0);
+    ch.join(0);
+    const auto out = ch.leave(1);
+    EXPECT_FALSE(out.became_vacant);
+    EXPECT_EQ(ch.subscriptions(), 1u);
+}
+
+TEST(channel_state, presence_member_events_follow_users_not_sockets) {
+    channel_state ch(2, true, 100);
+    EXPECT_EQ(ch.join(0, "u1", "{}").presence, presence_set::join_result::first_connection);
+    EXPECT_EQ(ch.join(1, "u1", "{}").presence, presence_set::join_result::additional_connection);
+    EXPECT_EQ(ch.join(1, "u2", "{}").presence, presence_set::join_result::first_connection);
+    EXPECT_FALSE(ch.leave(0, "u1").member_removed);
+    EXPECT_TRUE(ch.leave(1, "u1").member_removed);
+    const auto last = ch.leave(1, "u2");
+    EXPECT_TRUE(last.member_removed);
+    EXPECT_TRUE(last.became_vacant);
+}
+
+TEST(channel_state, full_presence_channel_refuses_without_counting) {
+    channel_state ch(1, true, 1);
+    ch.join(0, "a", "{}");
+    const auto out = ch.join(0, "b", "{}");
+    EXPECT_EQ(out.presence, presence_set::join_result::full);
+    EXPECT_EQ(ch.subscriptions(), 1u);
+}
+
+TEST(channel_state, cache_expires_and_vacant_channels_become_disposable) {
+    channel_state ch(1, false, 0);
+    ch.set_cache({"ev", "data", "", 1000});
+    EXPECT_NE(ch.cache(999), nullptr);
+    EXPECT_FALSE(ch.disposable(999));
+    EXPECT_EQ(ch.cache(1000), nullptr);
+    EXPECT_TRUE(ch.disposable(1000));
+    ch.join(0);
+    EXPECT_FALSE(ch.disposable(2000));
+}
+
+TEST(channel_state, offsets_increase_by_one) {
+    channel_state ch(1, false, 0);
+    EXPECT_EQ(ch.next_offset(), 1u);
+    EXPECT_EQ(ch.next_offset(), 2u);
+    EXPECT_EQ(ch.last_offset(), 2u);
+}
+
+}  // namespace sb::core
