@@ -1,0 +1,75 @@
+#pragma once
+// Client → server messages of the Pusher protocol (PUSHER.md 1.3, 1.6, 1.8, 1.10), parsed into
+// commands. Every malformed input becomes an `invalid_message` with a reason the client is told;
+// nothing here throws.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <variant>
+
+namespace sb::protocol::pusher {
+
+struct ping_command {};
+struct pong_command {};
+
+struct subscribe_command {
+    std::string channel;
+    std::string auth;                         // "" when absent
+    std::optional<std::string> channel_data;  // presence: the exact signed JSON text
+};
+
+struct unsubscribe_command {
+    std::string channel;
+};
+
+struct signin_command {
+    std::string auth;
+    std::string user_data;  // the exact signed JSON text
+};
+
+// Any event that is not a `pusher:` command: Pusher client events (`client-*`) and, for
+// connections that declared them, the native extension events. `data` is the text to deliver:
+// a string payload as it was, any other JSON value serialized.
+struct channel_event_command {
+    std::string event;
+    std::string channel;
+    std::string data;
+};
+
+struct invalid_message {
+    std::string reason;
+};
+
+using client_command = std::variant<ping_command, pong_command, subscribe_command,
+                                    unsubscribe_command, signin_command, channel_event_command,
+                                    invalid_message>;
+
+// `max_data_size` bounds the delivered data of channel events.
+[[nodiscard]] client_command parse_client_message(std::string_view text, std::size_t max_data_size);
+
+// A presence subscription's channel_data: {"user_id": string|number, "user_info"?: any}.
+struct presence_member {
+    std::string user_id;
+    std::string user_info_json;  // "null" when absent
+};
+struct presence_data_result {
+    std::optional<presence_member> member;
+    std::string error;  // set when member is empty
+};
+[[nodiscard]] presence_data_result parse_presence_data(std::string_view channel_data,
+                                                       std::size_t max_user_info_size,
+                                                       std::size_t max_user_id_size = 128);
+
+// pusher:signin user_data: {"id": non-empty string, "user_info"?: any, "watchlist"?: [...]}.
+struct signin_user {
+    std::string id;
+    std::string user_info_json;  // "null" when absent
+};
+struct signin_user_result {
+    std::optional<signin_user> user;
+    std::string error;
+};
+[[nodiscard]] signin_user_result parse_signin_user_data(std::string_view user_data);
+
+}  // namespace sb::protocol::pusher
