@@ -1,0 +1,67 @@
+#pragma once
+// A move-only type-erased `void()` callable: what crosses between shards. std::function needs
+// copyable closures, and cross-shard work often owns something (a frame, a response callback).
+
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+namespace sb::net {
+
+class unique_task {
+public:
+    unique_task() = default;
+    template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, unique_task>>>
+    unique_task(F&& f) : impl_(std::make_unique<model<std::decay_t<F>>>(std::forward<F>(f))) {}  // NOLINT
+
+    unique_task(unique_task&&) noexcept = default;
+    unique_task& operator=(unique_task&&) noexcept = default;
+
+    void operator()() { impl_->call(); }
+    explicit operator bool() const noexcept { return impl_ != nullptr; }
+
+private:
+    struct concept_t {
+        virtual ~concept_t() = default;
+        virtual void call() = 0;
+    };
+    template <class F>
+    struct model final : concept_t {
+        explicit model(F&& f) : fn(std::move(f)) {}
+        explicit model(const F& f) : fn(f) {}
+        void call() override { fn(); }
+        F fn;
+    };
+    std::unique_ptr<concept_t> impl_;
+};
+
+// A move-only callable taking one argument, for completion callbacks that cross shards.
+template <class Arg>
+class unique_callback {
+public:
+    unique_callback() = default;
+    template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, unique_callback>>>
+    unique_callback(F&& f) : impl_(std::make_unique<model<std::decay_t<F>>>(std::forward<F>(f))) {}  // NOLINT
+
+    unique_callback(unique_callback&&) noexcept = default;
+    unique_callback& operator=(unique_callback&&) noexcept = default;
+
+    void operator()(Arg arg) { impl_->call(std::move(arg)); }
+    explicit operator bool() const noexcept { return impl_ != nullptr; }
+
+private:
+    struct concept_t {
+        virtual ~concept_t() = default;
+        virtual void call(Arg arg) = 0;
+    };
+    template <class F>
+    struct model final : concept_t {
+        explicit model(F&& f) : fn(std::move(f)) {}
+        explicit model(const F& f) : fn(f) {}
+        void call(Arg arg) override { fn(std::move(arg)); }
+        F fn;
+    };
+    std::unique_ptr<concept_t> impl_;
+};
+
+}  // namespace sb::net
