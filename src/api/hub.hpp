@@ -1,0 +1,150 @@
+#pragma once
+// Routes subscriptions and publications between the shards of this process.
+//
+// Every channel has a home shard (a hash of tenant and name). The home shard keeps the channel's
+// state (core::channel_state: subscription counts per shard, presence members, cache, offsets)
+// and every change to it, and every publication, passes through there; so publications of a
+// channel are ordered, and a presence change is decided in one place. Each shard keeps its own
+// index of local subscribers (core::subscription_index). A publication is encoded once on the
+// home shard and posted once to each shard that has subscribers, which writes it to its
+// sockets.
+//
+// Ordering: tasks posted from one shard to another run in order, so a subscriber added after a
+// subscribe reply never misses a publication the home shard routed after that reply, and never
+// sees one routed before it.
+//
+// Thread: every public method is called on a shard thread (the caller's, "S"); completions run
+// on that same shard. Methods never block; they post.
+
+#include "api/realtime_options.hpp"
+#include "core/app.hpp"
+#include "core/channel_key.hpp"
+#include "core/ids.hpp"
+#include "net/task.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sb::net {
+class shard_set;
+class shard;
+}  // namespace sb::net
+
+namespace sb::api {
+
+class client;
+
+struct publication {
+    const core::tenant* tenant = nullptr;
+    std::string channel;
+    std::string event;
+    std::string data;
+    core::socket_id exclude;  // empty: deliver to everyone
+    std::string user_id;      // added to the frame (client events on presence channels)
+    bool cacheable = true;    // cache channels remember it
+};
+
+struct publish_result {
+    std::uint32_t subscription_count = 0;
+    std::uint32_t user_count = 0;
+    std::uint64_t offset = 0;
+};
+
+struct subscribe_request {
+    core::channel_key key;
+    bool presence = false;
+    bool cache = false;
+    std::string user_id;    // presence member
+    std::string user_info;  // presence member info (JSON text)
+    core::socket_id socket;
+};
+
+struct subscribe_result {
+    enum class status : std::uint8_t { ok, presence_full, channel_limit };
+    status outcome = status::ok;
+    std::string presence_snapshot;  // the subscription_succeeded frame text for presence channels
+    std::optional<std::string> cached_frame;  // the cache channel's last event, framed text
+};
+
+struct channel_info {
+    bool occupied = false;
+    std::uint32_t subscription_count = 0;
+    std::uint32_t user_count = 0;
+    bool has_cache = false;
+};
+
+struct channel_summary {
+    std::string name;
+    std::uint32_t subscription_count = 0;
+    std::uint32_t user_count = 0;
+    bool presence = false;
+};
+
+class hub {
+public:
+    hub(net::shard_set& shards, const core::app_registry& apps, const realtime_options& options);
+    ~hub();
+
+    // Joins the channel on its home shard and answers on the caller's shard. On ok the caller
+    // then calls attach() to start receiving publications.
+    void subscribe(subscribe_request request, net::unique_callback<subscribe_result> done);
+    // Local bookkeeping after an ok subscribe: adds `c` to this shard's subscribers of `key`.
+    // The handle and slot identify the entry for detach(); the slot changes when other
+    // subscribers leave (client::move_slot is told).
+    struct attachment {
+        const void* channel = nullptr;
+        std::uint32_t slot = 0;
+    };
+    attachment attach(client& c, const core::channel_key& key);
+    // Removes `c` from this shard's subscribers and leaves the channel on its home shard
+    // (member_removed, vacancy). `user_id` is the presence member, if any.
+    void detach(client& c, attachment where, std::string user_id);
+    // Undoes a subscribe whose reply arrived after the client gave up on it.
+    void leave(const core::channel_key& key, std::string user_id);
+
+    void publish(publication pub, net::unique_callback<publish_result> done);
+
+    void query_channel(const core::tenant& t, std::string name, net::unique_callback<channel_info> done);
+    // Occupied channels of the tenant whose names start with `prefix`.
+    void query_channels(const core::tenant& t, std::string prefix,
+                        net::unique_callback<std::vector<channel_summary>> done);
+    // User ids of a presence channel (empty when vacant).
+    void query_users(const core::tenant& t, std::string name,
+                     net::unique_callback<std::vector<std::string>> done);
+    // The presence subscription_succeeded frame text for an already joined member.
+    void presence_snapshot(const core::channel_key& key, net::unique_callback<std::string> done);
+
+    // Signed-in users on this shard (for terminate_connections).
+    void add_user(client& c, std::uint32_t tenant, const std::string& user_id);
+    void remove_user(client& c, std::uint32_t tenant, const std::string& user_id);
+    // Closes every connection of that user on every shard.
+    void terminate_user(const core::tenant& t, std::string user_id);
+
+    // Counts a connection against the server-wide bound; false when it is reached.
+    [[nodiscard]] bool admit_connection() noexcept;
+    void release_connection() noexcept;
+    [[nodiscard]] std::int64_t connection_count() const noexcept { return connections_.load(std::memory_order_relaxed); }
+
+    [[nodiscard]] std::uint32_t home_of(const core::channel_key& key) const noexcept;
+    [[nodiscard]] net::shard_set& shards() noexcept { return shards_; }
+    [[nodiscard]] const realtime_options& options() const noexcept { return options_; }
+    [[nodiscard]] const core::app_registry& apps() const noexcept { return apps_; }
+
+private:
+    struct shard_state;
+    shard_state& state_here();
+    void fan_out(std::uint64_t shard_mask, const core::channel_key& key, std::string frame_text,
+                 core::socket_id exclude);
+
+    net::shard_set& shards_;
+    const core::app_registry& apps_;
+    const realtime_options& options_;
+    std::vector<std::unique_ptr<shard_state>> states_;
+    std::atomic<std::int64_t> connections_{0};
+};
+
+}  // namespace sb::api

@@ -1,0 +1,77 @@
+#include "app/config.hpp"
+
+#include <gtest/gtest.h>
+
+namespace sb::app {
+
+TEST(config, toml_sets_server_options_and_apps) {
+    server_config c;
+    apply_toml(c, R"(
+port = 7000
+threads = 3
+activity_timeout = 5
+max_message_size = 2048
+[[apps]]
+id = "a1"
+key = "k1"
+secret = "s1"
+plan = "free"
+client_events = false
+[apps.limits]
+max_connections = 2
+[[apps]]
+id = "a2"
+key = "pk_test_x"
+secret = "sk_test_y"
+enabled = false
+)",
+               "test.toml");
+    EXPECT_EQ(c.port, 7000);
+    EXPECT_EQ(c.threads, 3u);
+    EXPECT_EQ(c.realtime.activity_timeout_s, 5u);
+    ASSERT_EQ(c.apps.size(), 2u);
+    EXPECT_EQ(c.apps[0].app_plan, core::plan::free);
+    EXPECT_FALSE(c.apps[0].client_events);
+    EXPECT_EQ(c.apps[0].limit_overrides.max_connections, 2u);
+    EXPECT_FALSE(c.apps[1].enabled);
+    finalize(c);
+    EXPECT_EQ(c.ws.max_message_size, 2048u * 2 + 4096);
+}
+
+TEST(config, toml_errors_name_the_problem) {
+    server_config c;
+    EXPECT_THROW(apply_toml(c, "port = [", "bad.toml"), config_error);
+    EXPECT_THROW(apply_toml(c, "port = \"x\"", "bad.toml"), config_error);
+    EXPECT_THROW(apply_toml(c, "[[apps]]\nid='a'\nkey='k'\nsecret='s'\nplan='gold'", "bad.toml"), config_error);
+    try {
+        apply_toml(c, "[[apps]]\nid='a'\nkey='k'\nsecret='s'\nplan='gold'", "bad.toml");
+    } catch (const config_error& e) {
+        EXPECT_NE(std::string(e.what()).find("gold"), std::string::npos);
+    }
+}
+
+TEST(config, environment_overrides_file) {
+    server_config c;
+    apply_toml(c, "port = 7000\n[[apps]]\nid='a'\nkey='k'\nsecret='s'", "t.toml");
+    apply_environment(c, {{"SWITCHBOARD_PORT", "7100"}, {"SWITCHBOARD_APPS", "x:kx:sx,y:ky:sy"}});
+    EXPECT_EQ(c.port, 7100);
+    ASSERT_EQ(c.apps.size(), 2u);
+    EXPECT_EQ(c.apps[1].key, "ky");
+    EXPECT_THROW(apply_environment(c, {{"SWITCHBOARD_PORT", "70000"}}), config_error);
+    EXPECT_THROW(apply_environment(c, {{"SWITCHBOARD_THREADS", "two"}}), config_error);
+}
+
+TEST(config, app_flag_needs_three_parts) {
+    const auto app = parse_app_flag("42:pk_test_a:sk_test_b");
+    EXPECT_EQ(app.id, "42");
+    EXPECT_EQ(app.key, "pk_test_a");
+    EXPECT_EQ(app.secret, "sk_test_b");
+    // The secret may itself contain ':'.
+    EXPECT_EQ(parse_app_flag("a:b:c:d").secret, "c:d");
+    EXPECT_THROW((void)parse_app_flag("a:b"), config_error);
+    EXPECT_THROW((void)parse_app_flag(":b:c"), config_error);
+    EXPECT_THROW((void)parse_app_flag("a::c"), config_error);
+    EXPECT_THROW((void)parse_app_flag("a:b:"), config_error);
+}
+
+}  // namespace sb::app

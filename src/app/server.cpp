@@ -1,0 +1,72 @@
+#include <utility>
+
+#include "app/server.hpp"
+
+#include "api/http_router.hpp"
+#include "api/hub.hpp"
+#include "core/app.hpp"
+#include "net/listener.hpp"
+#include "net/shard.hpp"
+#include "net/ws_connection.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <thread>
+
+namespace sb::app {
+
+struct server::parts {
+    server_config config;
+    core::app_registry apps;
+    std::unique_ptr<net::shard_set> shards;
+    std::unique_ptr<api::hub> hub;
+    std::unique_ptr<api::http_router> router;
+    std::unique_ptr<net::listener> listener;
+};
+
+server::server(server_config config) : parts_(std::make_unique<parts>()) {
+    auto& p = *parts_;
+    p.config = std::move(config);
+    for (const auto& app : p.config.apps) {
+        const auto error = p.apps.add(app);
+        if (error != core::app_config_error::none)
+            throw config_error("app '" + app.id + "' (key '" + app.key + "'): " + std::string(core::describe(error)));
+    }
+    const std::size_t read_buffer = std::max<std::size_t>(64 * 1024, p.config.ws.max_message_size + 64);
+    p.shards = std::make_unique<net::shard_set>(p.config.threads, read_buffer);
+    p.hub = std::make_unique<api::hub>(*p.shards, p.apps, p.config.realtime);
+    p.router = std::make_unique<api::http_router>(*p.hub, p.config.ws);
+    p.listener = std::make_unique<net::listener>(*p.shards, p.config.host, p.config.port, *p.router, p.config.http);
+}
+
+server::~server() {
+    if (parts_ && parts_->shards) parts_->shards->stop_and_join();
+}
+
+std::uint16_t server::port() const noexcept { return parts_->listener->port(); }
+const server_config& server::config() const noexcept { return parts_->config; }
+
+void server::start() {
+    parts_->shards->start();
+    parts_->listener->start();
+}
+
+void server::shutdown() {
+    auto& p = *parts_;
+    p.router->set_ready(false);
+    p.listener->stop();
+    p.shards->invoke_on_all([](net::shard& s) {
+        return net::unique_task([&s] {
+            s.for_each_connection([](net::ws_connection& c) { c.close(4200, "Server is restarting, reconnect"); });
+        });
+    });
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(p.config.shutdown_grace_s);
+    while (net::ws_connection::live_count() > 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (const auto left = net::ws_connection::live_count(); left > 0)
+        spdlog::warn("{} connections did not close within {} s", left, p.config.shutdown_grace_s);
+    p.shards->stop_and_join();
+}
+
+}  // namespace sb::app
