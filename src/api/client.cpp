@@ -1,9 +1,11 @@
 #include "api/client.hpp"
 
+#include "core/channel_grant.hpp"
 #include "core/channel_name.hpp"
 #include "core/clock.hpp"
 #include "protocol/pusher/auth.hpp"
 #include "protocol/pusher/server_events.hpp"
+#include "protocol/token/connection_token.hpp"
 
 #include <algorithm>
 
@@ -12,19 +14,35 @@ namespace sb::api {
 namespace pusher = protocol::pusher;
 namespace errors = protocol::pusher::errors;
 
+namespace {
+
+bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+// Events only the server sends; native clients may not send them as messages.
+bool reserved_event(std::string_view event) {
+    return starts_with(event, "presence:") || starts_with(event, "typing:") || event == "message:read" ||
+           starts_with(event, "switchboard:");
+}
+
+}  // namespace
+
 client::client(net::shard& home, boost::asio::ip::tcp::socket socket, const net::ws_limits& limits, hub& h,
                connect_request request, core::socket_id id)
     : net::ws_connection(home, std::move(socket), limits),
       hub_(h),
       tenant_(request.tenant),
+      app_id_from_path_(std::move(request.app_id_from_path)),
       refusal_(request.refusal),
       id_(id),
-      socket_id_text_(id.to_string()) {}
+      socket_id_text_(id.to_string()),
+      token_(std::move(request.token)),
+      native_(request.native) {}
 
 client::~client() = default;
 
 void client::on_open() {
     if (refusal_) return refuse(*refusal_);
+    if (!token_.empty() && !open_with_token()) return;
     if (!tenant_) return refuse(errors::app_not_found);
     if (!tenant_->config.enabled) return refuse(errors::app_disabled);
     const auto now_count = tenant_->runtime->connections.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -33,17 +51,72 @@ void client::on_open() {
         return refuse(errors::over_connection_quota);
     if (!hub_.admit_connection()) return refuse(errors::over_capacity);
     counted_in_server_ = true;
-    send_text(pusher::connection_established(socket_id_text_, hub_.options().activity_timeout_s));
+    if (has_token_) sign_in_as(user_id_);
+    if (native_)
+        send_text(pusher::connection_established_native(socket_id_text_, hub_.options().activity_timeout_s, user_id_));
+    else
+        send_text(pusher::connection_established(socket_id_text_, hub_.options().activity_timeout_s));
 }
 
-void client::refuse(const pusher::error_code& code, std::string_view message) {
+// Verifies the connection token: with the key's tenant when the path named a key, or with the
+// tenant the token names (iss + env) when the path named the app id.
+bool client::open_with_token() {
+    const std::string token = std::move(token_);
+    token_.clear();
+    auto peeked = protocol::token::peek(token);
+    if (!tenant_ && peeked && peeked->app_id == app_id_from_path_) {
+        const auto env = peeked->environment == "staging" ? core::environment::staging : core::environment::production;
+        tenant_ = hub_.apps().find(peeked->app_id, env);
+    }
+    if (!tenant_) {
+        refuse(errors::app_not_found);
+        return false;
+    }
+    const auto now_s = core::wall_clock_ms() / 1000;
+    auto verified = protocol::token::verify(token, tenant_->config.secret, now_s);
+    std::string problem;
+    if (!verified.token)
+        problem = std::string(protocol::token::describe(verified.error));
+    else if (verified.token->app_id != tenant_->config.id)
+        problem = "token was issued for another app";
+    else if (!verified.token->environment.empty() &&
+             verified.token->environment != core::to_string(tenant_->env))
+        problem = "token was issued for the " + verified.token->environment + " environment";
+    if (!problem.empty()) {
+        refuse(errors::unauthorized, "invalid_token: " + problem, "invalid_token");
+        return false;
+    }
+    has_token_ = true;
+    user_id_ = verified.token->user_id;
+    user_info_ = verified.token->user_info_json;
+    grants_ = std::move(verified.token->channels);
+    return true;
+}
+
+void client::sign_in_as(const std::string& user_id) {
+    if (user_registered_) return;
+    user_id_ = user_id;
+    hub_.add_user(*this, tenant_->index, user_id_);
+    user_registered_ = true;
+}
+
+void client::refuse(const pusher::error_code& code, std::string_view message, std::string_view error) {
     const std::string_view text = message.empty() ? code.message : message;
-    send_error(code, text);
-    close(code.code, text);
+    send_text(pusher::error_event(code.code, text, error));
+    close(code.code, text.substr(0, 120));
 }
 
 void client::send_error(const pusher::error_code& code, std::string_view message) {
     send_text(pusher::error_event(code.code, message.empty() ? code.message : message));
+}
+
+void client::nack(std::string_view channel, std::string_view ack, std::string_view code, int status,
+                  std::string_view detail) {
+    if (ack.empty()) {
+        send_error(errors::invalid_message, std::string(code) + ": " + std::string(detail));
+        return;
+    }
+    send_text(pusher::nack_event(channel, ack, code, status, detail));
 }
 
 void client::subscription_error(std::string_view channel, std::string_view type, std::string_view error,
@@ -108,53 +181,70 @@ void client::on_command(pusher::subscribe_command&& cmd) {
                                   "this connection has reached its limit of subscriptions", 403);
 
     const auto& app = tenant_->config;
-    std::string user_id;
-    std::string user_info = "null";
+    std::string member_id;
+    std::string member_info = "null";
+    const bool granted = has_token_ && core::matches_any_grant(grants_, cmd.channel);
+    bool signed_ok = false;
+    if (!cmd.auth.empty()) {
+        const auto data = presence ? cmd.channel_data : std::nullopt;
+        signed_ok = pusher::verify(cmd.auth, app.key, app.secret,
+                                   pusher::channel_string_to_sign(socket_id_text_, cmd.channel, data));
+    }
     switch (cls.traits.kind) {
-        case core::channel_kind::public_channel:
-            break;
         case core::channel_kind::server_to_user:
             if (user_id_.empty() || core::server_to_user_id(cmd.channel) != user_id_)
                 return subscription_error(cmd.channel, "AuthError",
                                           "only the signed-in user may subscribe to their #server-to-user channel", 401);
             break;
+        case core::channel_kind::public_channel:
+            if (has_token_ && !granted)
+                return subscription_error(cmd.channel, "AuthError", "unauthorized_channel", 401);
+            break;
         case core::channel_kind::private_channel:
         case core::channel_kind::encrypted_channel:
-            if (!pusher::verify(cmd.auth, app.key, app.secret,
-                                pusher::channel_string_to_sign(socket_id_text_, cmd.channel, std::nullopt)))
-                return subscription_error(cmd.channel, "AuthError", "Invalid signature", 401);
+            if (!granted && !signed_ok)
+                return subscription_error(cmd.channel, "AuthError",
+                                          has_token_ ? "unauthorized_channel" : "Invalid signature", 401);
             break;
-        case core::channel_kind::presence_channel: {
-            if (!pusher::verify(cmd.auth, app.key, app.secret,
-                                pusher::channel_string_to_sign(socket_id_text_, cmd.channel, cmd.channel_data)))
-                return subscription_error(cmd.channel, "AuthError", "Invalid signature", 401);
-            auto member = pusher::parse_presence_data(cmd.channel_data.value_or(""), hub_.options().max_user_info_size);
-            if (!member.member) return subscription_error(cmd.channel, "InvalidChannelData", member.error, 400);
-            user_id = std::move(member.member->user_id);
-            user_info = std::move(member.member->user_info_json);
+        case core::channel_kind::presence_channel:
+            if (signed_ok) {
+                auto member = pusher::parse_presence_data(cmd.channel_data.value_or(""), hub_.options().max_user_info_size);
+                if (!member.member) return subscription_error(cmd.channel, "InvalidChannelData", member.error, 400);
+                member_id = std::move(member.member->user_id);
+                member_info = std::move(member.member->user_info_json);
+            } else if (granted) {
+                member_id = user_id_;
+                member_info = user_info_;
+                if (member_info.size() > hub_.options().max_user_info_size)
+                    return subscription_error(cmd.channel, "InvalidChannelData", "the token's user_info is too large", 400);
+            } else {
+                return subscription_error(cmd.channel, "AuthError",
+                                          has_token_ ? "unauthorized_channel" : "Invalid signature", 401);
+            }
             break;
-        }
     }
 
     const std::uint32_t generation = ++next_generation_;
-    subscriptions_.push_back(subscription{cmd.channel, user_id, {}, generation, false});
+    subscriptions_.push_back(subscription{cmd.channel, member_id, {}, generation, false, presence});
 
     subscribe_request request;
     request.key = key;
     request.presence = presence;
     request.cache = cls.traits.cache;
-    request.user_id = user_id;
-    request.user_info = std::move(user_info);
+    request.native = native_;
+    request.user_id = member_id;
+    request.user_info = std::move(member_info);
     request.socket = id_;
     std::weak_ptr<client> weak = std::static_pointer_cast<client>(shared_from_this());
     hub* h = &hub_;
-    hub_.subscribe(std::move(request), [weak, h, key, generation, user_id, presence,
+    const bool native = native_;
+    hub_.subscribe(std::move(request), [weak, h, key, generation, member_id, presence, native,
                                         cache = cls.traits.cache](subscribe_result result) {
         auto self = weak.lock();
         subscription* sub = self ? self->find_subscription(key.name) : nullptr;
         if (!sub || sub->generation != generation || sub->active) {
             // The client left or unsubscribed while the home shard answered: undo the join.
-            if (result.outcome == subscribe_result::status::ok) h->leave(key, user_id);
+            if (result.outcome == subscribe_result::status::ok) h->leave(key, native, member_id);
             return;
         }
         if (result.outcome != subscribe_result::status::ok) {
@@ -165,8 +255,9 @@ void client::on_command(pusher::subscribe_command&& cmd) {
                                             403);
         }
         sub->active = true;
-        sub->where = h->attach(*self, key);
+        sub->where = h->attach(*self, key, native);
         self->send_text(presence ? result.presence_snapshot : pusher::subscription_succeeded(key.name));
+        if (presence && native) self->send_text(result.presence_sync);
         if (cache) self->send_text(result.cached_frame ? *result.cached_frame : pusher::cache_miss(key.name));
     });
 }
@@ -174,7 +265,13 @@ void client::on_command(pusher::subscribe_command&& cmd) {
 void client::on_command(pusher::unsubscribe_command&& cmd) {
     subscription* sub = find_subscription(cmd.channel);
     if (!sub) return;
-    if (sub->active) hub_.detach(*this, sub->where, sub->presence_user_id);
+    for (const auto& t : typing_)
+        if (t.channel == cmd.channel) {
+            send_typing(cmd.channel, false, t.user_name);
+            break;
+        }
+    std::erase_if(typing_, [&](const typing_state& t) { return t.channel == cmd.channel; });
+    if (sub->active) hub_.detach(sub->where, sub->member_id);
     erase_subscription(cmd.channel);
 }
 
@@ -184,18 +281,28 @@ void client::on_command(pusher::signin_command&& cmd) {
         return refuse(errors::unauthorized, "Invalid signin signature");
     auto parsed = pusher::parse_signin_user_data(cmd.user_data);
     if (!parsed.user) return refuse(errors::unauthorized, parsed.error);
-    if (!user_id_.empty() && user_id_ != parsed.user->id)
+    if (user_registered_ && user_id_ != parsed.user->id)
         return send_error(errors::invalid_message, "this connection is already signed in as another user");
-    if (user_id_.empty()) {
-        user_id_ = parsed.user->id;
-        hub_.add_user(*this, tenant_->index, user_id_);
-    }
+    sign_in_as(parsed.user->id);
     send_text(pusher::signin_success(cmd.user_data));
 }
 
+bool client::over_app_message_rate() {
+    return tenant_->limits.max_messages_per_second &&
+           !tenant_->runtime->messages.try_acquire(core::steady_clock_ms(), *tenant_->limits.max_messages_per_second);
+}
+
 void client::on_command(pusher::channel_event_command&& cmd) {
-    if (cmd.event.rfind("client-", 0) != 0)
-        return send_error(errors::invalid_message, "event names sent by clients must start with client-");
+    if (starts_with(cmd.event, "client-")) return client_event(std::move(cmd));
+    if (!native_) return send_error(errors::invalid_message, "event names sent by clients must start with client-");
+    native_send(std::move(cmd));
+}
+
+void client::client_event(pusher::channel_event_command&& cmd) {
+    if (cmd.oversized)
+        return send_error(errors::invalid_message, "event data is " + std::to_string(cmd.oversized) +
+                                                       " bytes; the limit is " +
+                                                       std::to_string(hub_.options().max_message_size));
     if (!tenant_->config.client_events)
         return send_error(errors::invalid_message, "Client events are disabled for this app");
     const auto cls = core::classify_channel(cmd.channel);
@@ -208,11 +315,9 @@ void client::on_command(pusher::channel_event_command&& cmd) {
     subscription* sub = find_subscription(cmd.channel);
     if (!sub || !sub->active)
         return send_error(errors::invalid_message, "Client event rejected - not subscribed to " + cmd.channel);
-    const std::uint64_t now = core::steady_clock_ms();
-    if (!client_events_.try_take(now, hub_.options().client_event_rate))
+    if (!client_events_.try_take(core::steady_clock_ms(), hub_.options().client_event_rate))
         return refuse(errors::client_event_rate_limit);
-    if (tenant_->limits.max_messages_per_second &&
-        !tenant_->runtime->messages.try_acquire(now, *tenant_->limits.max_messages_per_second))
+    if (over_app_message_rate())
         return send_error(errors::client_event_rate_limit, "The app is over its messages per second limit");
     publication pub;
     pub.tenant = tenant_;
@@ -220,21 +325,145 @@ void client::on_command(pusher::channel_event_command&& cmd) {
     pub.event = std::move(cmd.event);
     pub.data = std::move(cmd.data);
     pub.exclude = id_;
-    if (cls.traits.kind == core::channel_kind::presence_channel) pub.user_id = sub->presence_user_id;
+    if (cls.traits.kind == core::channel_kind::presence_channel) {
+        pub.user_id = sub->member_id;
+        pub.user_id_in_pusher_frame = true;
+    } else {
+        pub.user_id = user_id_;
+    }
     hub_.publish(std::move(pub), {});
 }
 
+void client::native_send(pusher::channel_event_command&& cmd) {
+    if (reserved_event(cmd.event))
+        return nack(cmd.channel, cmd.ack, "invalid_request", 400, "event " + cmd.event + " is reserved for the server");
+    if (cmd.oversized)
+        return nack(cmd.channel, cmd.ack, "payload_too_large", 413,
+                    "data is " + std::to_string(cmd.oversized) + " bytes; the limit is " +
+                        std::to_string(hub_.options().max_message_size));
+    const auto cls = core::classify_channel(cmd.channel);
+    if (!cls.valid()) return nack(cmd.channel, cmd.ack, "invalid_channel", 400, core::describe(cls.error));
+    subscription* sub = find_subscription(cmd.channel);
+    if (!sub || !sub->active)
+        return nack(cmd.channel, cmd.ack, "unauthorized_channel", 401, "subscribe to " + cmd.channel + " before sending");
+    if (over_app_message_rate())
+        return nack(cmd.channel, cmd.ack, "rate_limit_exceeded", 429, "the app is over its messages per second limit");
+    publication pub;
+    pub.tenant = tenant_;
+    pub.channel = cmd.channel;
+    pub.event = std::move(cmd.event);
+    pub.data = std::move(cmd.data);
+    if (!cmd.echo) pub.exclude = id_;
+    pub.user_id = sub->member_id.empty() ? user_id_ : sub->member_id;
+    pub.idempotency_key = std::move(cmd.idempotency_key);
+    if (cmd.ack.empty()) return hub_.publish(std::move(pub), {});
+    std::weak_ptr<client> weak = std::static_pointer_cast<client>(shared_from_this());
+    hub_.publish(std::move(pub), [weak, channel = std::move(cmd.channel), ack = std::move(cmd.ack)](publish_result r) {
+        if (auto self = weak.lock())
+            self->send_text(pusher::ack_event(channel, ack, r.id, r.offset, r.epoch));
+    });
+}
+
+void client::on_command(pusher::presence_command&& cmd) {
+    if (!native_) return send_error(errors::invalid_message, "switchboard: events need extensions=native");
+    subscription* sub = find_subscription(cmd.channel);
+    if (!sub || !sub->active || !sub->presence)
+        return send_error(errors::invalid_message, "switchboard:presence needs a joined presence channel");
+    if (cmd.data_json.size() > hub_.options().max_user_info_size)
+        return send_error(errors::invalid_message, "presence data is larger than " +
+                                                       std::to_string(hub_.options().max_user_info_size) + " bytes");
+    presence_change change;
+    using action = pusher::presence_command::action;
+    const std::string member = sub->member_id.empty() ? user_id_ : sub->member_id;
+    if (member.empty())
+        return send_error(errors::invalid_message, "presence needs a user: connect with a token or sign in");
+    switch (cmd.what) {
+        case action::enter:
+            change.what = presence_change::kind::enter;
+            sub->member_id = member;
+            break;
+        case action::update:
+            if (sub->member_id.empty()) return send_error(errors::invalid_message, "enter presence before updating it");
+            change.what = presence_change::kind::update;
+            break;
+        case action::leave:
+            if (sub->member_id.empty()) return;
+            change.what = presence_change::kind::leave;
+            sub->member_id.clear();
+            break;
+    }
+    change.user_id = member;
+    change.info_json = cmd.data_json;
+    hub_.change_presence(core::channel_key{tenant_->index, cmd.channel}, std::move(change), [](bool) {});
+}
+
+void client::on_command(pusher::typing_command&& cmd) {
+    if (!native_) return send_error(errors::invalid_message, "switchboard: events need extensions=native");
+    subscription* sub = find_subscription(cmd.channel);
+    if (!sub || !sub->active) return send_error(errors::invalid_message, "switchboard:typing needs a joined channel");
+    auto it = std::find_if(typing_.begin(), typing_.end(), [&](const typing_state& t) { return t.channel == cmd.channel; });
+    const std::uint64_t now = core::steady_clock_ms();
+    if (cmd.typing) {
+        if (it == typing_.end()) {
+            typing_.push_back({cmd.channel, cmd.user_name, now + hub_.options().typing_timeout_ms});
+            send_typing(cmd.channel, true, cmd.user_name);
+        } else {
+            it->expires_at_ms = now + hub_.options().typing_timeout_ms;  // a renewal, not news
+        }
+    } else if (it != typing_.end()) {
+        const std::string name = it->user_name.empty() ? cmd.user_name : it->user_name;
+        typing_.erase(it);
+        send_typing(cmd.channel, false, name);
+    }
+}
+
+void client::send_typing(const std::string& channel, bool typing, const std::string& user_name) {
+    publication pub;
+    pub.tenant = tenant_;
+    pub.channel = channel;
+    const std::string who = user_id_.empty() ? socket_id_text_ : user_id_;
+    pub.event = typing ? "typing:start" : "typing:stop";
+    pub.data = pusher::typing_payload(who, user_name);
+    pub.to = audience::native_only;
+    pub.exclude = id_;
+    pub.cacheable = false;
+    pub.user_id = user_id_;
+    hub_.publish(std::move(pub), {});
+}
+
+void client::stop_all_typing() {
+    for (const auto& t : typing_) send_typing(t.channel, false, t.user_name);
+    typing_.clear();
+}
+
+void client::on_command(pusher::read_command&& cmd) {
+    send_error(errors::invalid_message, "read receipts for " + cmd.channel + " need message history");
+}
+
 void client::on_detach() {
+    stop_all_typing();
     for (auto& s : subscriptions_)
-        if (s.active) hub_.detach(*this, s.where, s.presence_user_id);
+        if (s.active) hub_.detach(s.where, s.member_id);
     subscriptions_.clear();
-    if (!user_id_.empty()) hub_.remove_user(*this, tenant_->index, user_id_);
+    if (user_registered_) hub_.remove_user(*this, tenant_->index, user_id_);
+    user_registered_ = false;
     if (counted_in_tenant_) tenant_->runtime->connections.fetch_sub(1, std::memory_order_relaxed);
     if (counted_in_server_) hub_.release_connection();
     counted_in_tenant_ = counted_in_server_ = false;
 }
 
 void client::on_tick(std::uint64_t now_ms) {
+    if (!typing_.empty()) {
+        const auto steady = core::steady_clock_ms();
+        for (auto it = typing_.begin(); it != typing_.end();) {
+            if (it->expires_at_ms <= steady) {
+                send_typing(it->channel, false, it->user_name);
+                it = typing_.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    }
     const auto& opt = hub_.options();
     if (ping_sent_ms_ != 0) {
         if (last_received_ms() >= ping_sent_ms_) {

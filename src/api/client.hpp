@@ -1,8 +1,9 @@
 #pragma once
-// One Pusher protocol 7 connection (PUSHER.md): connection_established, ping/pong and idle
-// timeouts, subscriptions with signature checks, presence, client events with rate limits,
-// sign-in, and the errors of protocol/pusher/error_codes.hpp. Built on net::ws_connection; all
-// of it runs on the connection's shard.
+// One Pusher protocol 7 connection (PUSHER.md), plus the native extensions of docs/protocol.md
+// when the connection declared them: connection_established, ping/pong and idle timeouts,
+// subscriptions with signature or token-grant checks, presence, client events with rate limits,
+// sign-in, native sends with acknowledgements, presence enter/update/leave, typing. Built on
+// net::ws_connection; all of it runs on the connection's shard.
 
 #include "api/hub.hpp"
 #include "core/app.hpp"
@@ -13,6 +14,7 @@
 #include "protocol/pusher/error_codes.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,8 +23,11 @@ namespace sb::api {
 
 // What the upgrade request said, checked before the connection exists.
 struct connect_request {
-    const core::tenant* tenant = nullptr;  // null: unknown key (4001)
+    const core::tenant* tenant = nullptr;  // null: unknown key (4001), unless a token names the app
+    std::string app_id_from_path;          // the path named an app id rather than a key
     const protocol::pusher::error_code* refusal = nullptr;  // set: refuse with this code
+    bool native = false;                   // extensions=native
+    std::string token;                     // connection token (JWT), may be empty
 };
 
 class client final : public net::ws_connection {
@@ -34,13 +39,15 @@ public:
     [[nodiscard]] const core::socket_id& id() const noexcept { return id_; }
     [[nodiscard]] const core::tenant* tenant() const noexcept { return tenant_; }
     [[nodiscard]] const std::string& user_id() const noexcept { return user_id_; }
+    [[nodiscard]] bool native() const noexcept { return native_; }
 
     // A publication fanned out to this connection.
     void deliver(const net::frame_ref& f) { send(f); }
     // The subscription index moved this client within a channel's subscriber list.
     void move_slot(const void* channel, std::uint32_t slot) noexcept;
     // Sends pusher:error with the code and closes with it.
-    void refuse(const protocol::pusher::error_code& code, std::string_view message = {});
+    void refuse(const protocol::pusher::error_code& code, std::string_view message = {},
+                std::string_view error = {});
 
 protected:
     void on_open() override;
@@ -51,34 +58,60 @@ protected:
 private:
     struct subscription {
         std::string name;
-        std::string presence_user_id;
+        std::string member_id;  // the presence member this connection counts for ("" if none)
         hub::attachment where;
         std::uint32_t generation = 0;
-        bool active = false;  // false while the home shard has not answered
+        bool active = false;    // false while the home shard has not answered
+        bool presence = false;
+    };
+    struct typing_state {
+        std::string channel;
+        std::string user_name;
+        std::uint64_t expires_at_ms = 0;
     };
 
+    bool open_with_token();
     void on_command(protocol::pusher::subscribe_command&& cmd);
     void on_command(protocol::pusher::unsubscribe_command&& cmd);
     void on_command(protocol::pusher::signin_command&& cmd);
     void on_command(protocol::pusher::channel_event_command&& cmd);
+    void on_command(protocol::pusher::presence_command&& cmd);
+    void on_command(protocol::pusher::typing_command&& cmd);
+    void on_command(protocol::pusher::read_command&& cmd);
+    void client_event(protocol::pusher::channel_event_command&& cmd);
+    void native_send(protocol::pusher::channel_event_command&& cmd);
+    void send_typing(const std::string& channel, bool typing, const std::string& user_name);
+    void stop_all_typing();
     void send_error(const protocol::pusher::error_code& code, std::string_view message);
+    void nack(std::string_view channel, std::string_view ack, std::string_view code, int status,
+              std::string_view detail);
     void subscription_error(std::string_view channel, std::string_view type, std::string_view error,
                             int status);
+    [[nodiscard]] bool over_app_message_rate();
     subscription* find_subscription(std::string_view name) noexcept;
     void erase_subscription(std::string_view name) noexcept;
+    void sign_in_as(const std::string& user_id);
 
     hub& hub_;
     const core::tenant* tenant_;
+    std::string app_id_from_path_;
     const protocol::pusher::error_code* refusal_;
     core::socket_id id_;
     std::string socket_id_text_;
-    std::string user_id_;  // set by pusher:signin
+    std::string user_id_;    // from pusher:signin or the connection token
+    std::string user_info_;  // the token's user_info (JSON), presence data for granted channels
+    std::string token_;      // verified on open, then cleared
+    std::vector<std::string> grants_;  // channel patterns of the token
+    bool has_token_ = false;
+    bool native_ = false;
     std::vector<subscription> subscriptions_;
+    std::vector<typing_state> typing_;
     core::token_bucket client_events_;
     std::uint64_t ping_sent_ms_ = 0;
     std::uint32_t next_generation_ = 0;
     bool counted_in_tenant_ = false;
     bool counted_in_server_ = false;
+    bool user_registered_ = false;
 };
 
 }  // namespace sb::api

@@ -46,6 +46,10 @@ void http_router::upgrade(net::http_request request, boost::asio::ip::tcp::socke
     connect.tenant = hub_.apps().find_by_key(decoded_key);
 
     const auto params = pusher::parse_query(request.query);
+    if (const std::string* token = pusher::find_param(params, "token")) connect.token = *token;
+    if (const std::string* ext = pusher::find_param(params, "extensions"))
+        connect.native = ("," + *ext + ",").find(",native,") != std::string::npos;
+    if (!connect.tenant && !connect.token.empty()) connect.app_id_from_path = decoded_key;
     const std::string* protocol_param = pusher::find_param(params, "protocol");
     if (!protocol_param) {
         connect.refusal = &pusher::errors::no_protocol;

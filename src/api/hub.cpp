@@ -9,11 +9,15 @@
 #include "net/shard.hpp"
 #include "protocol/pusher/server_events.hpp"
 
+#include <deque>
+#include <random>
 #include <unordered_map>
 
 namespace sb::api {
 
 namespace events = protocol::pusher;
+
+namespace {
 
 struct user_key {
     std::uint32_t tenant;
@@ -26,18 +30,63 @@ struct user_key_hash {
     }
 };
 
+using channel_map =
+    std::unordered_map<core::channel_key, core::channel_state, core::channel_key_hash, core::channel_key_equal>;
+
+// Idempotency keys seen recently on this home shard, oldest first.
+class idempotency_window {
+public:
+    const publish_result* find(const std::string& key, std::uint64_t now_ms) {
+        expire(now_ms);
+        auto it = entries_.find(key);
+        return it == entries_.end() ? nullptr : &it->second;
+    }
+    void remember(std::string key, const publish_result& result, std::uint64_t expires_at_ms) {
+        order_.emplace_back(expires_at_ms, key);
+        entries_.insert_or_assign(std::move(key), result);
+    }
+
+private:
+    void expire(std::uint64_t now_ms) {
+        while (!order_.empty() && order_.front().first <= now_ms) {
+            entries_.erase(order_.front().second);
+            order_.pop_front();
+        }
+    }
+    std::unordered_map<std::string, publish_result> entries_;
+    std::deque<std::pair<std::uint64_t, std::string>> order_;
+};
+
+std::string idempotency_scope(const core::channel_key& key, const std::string& idempotency_key) {
+    std::string s = std::to_string(key.tenant);
+    s += '\x1f';
+    s += key.name;
+    s += '\x1f';
+    s += idempotency_key;
+    return s;
+}
+
+}  // namespace
+
+// One publication encoded for each group of subscribers that needs it.
+struct hub::frames {
+    net::shared_frame group[2];  // [0] plain Pusher, [1] native; null: nobody in that group
+};
+
 struct hub::shard_state {
-    // Subscribers on this shard, by channel.
-    core::subscription_index<client> local;
-    // Channels whose home is this shard.
-    std::unordered_map<core::channel_key, core::channel_state, core::channel_key_hash, core::channel_key_equal> home;
-    // Signed-in users with connections on this shard.
-    std::unordered_map<user_key, std::vector<client*>, user_key_hash> users;
+    explicit shard_state(std::uint64_t seed) : ids(seed) {}
+    core::subscription_index<client> local;  // subscribers on this shard, by channel
+    channel_map home;                        // channels whose home is this shard
+    std::unordered_map<user_key, std::vector<client*>, user_key_hash> users;  // signed-in users here
+    core::ulid_generator ids;
+    idempotency_window recent;
 };
 
 hub::hub(net::shard_set& shards, const core::app_registry& apps, const realtime_options& options)
     : shards_(shards), apps_(apps), options_(options) {
-    for (std::uint32_t i = 0; i < shards.size(); ++i) states_.push_back(std::make_unique<shard_state>());
+    std::random_device rd;
+    for (std::uint32_t i = 0; i < shards.size(); ++i)
+        states_.push_back(std::make_unique<shard_state>((std::uint64_t{rd()} << 32) ^ rd() ^ i));
 }
 
 hub::~hub() = default;
@@ -59,114 +108,229 @@ std::uint32_t hub::home_of(const core::channel_key& key) const noexcept {
     return static_cast<std::uint32_t>(core::channel_key_hash{}(key) % shards_.size());
 }
 
+namespace {
+
+core::channel_state& home_channel(channel_map& home, const core::channel_key& key, std::uint32_t shard_count,
+                                  std::size_t max_members, core::ulid_generator& ids) {
+    auto it = home.find(key);
+    if (it != home.end()) return it->second;
+    const bool presence = core::classify_channel(key.name).traits.kind == core::channel_kind::presence_channel;
+    auto& ch = home.emplace(key, core::channel_state(shard_count, presence, max_members)).first->second;
+    ch.set_epoch(ids.next("", core::wall_clock_ms()).substr(16));  // the random tail
+    return ch;
+}
+
+void forget_if_idle(channel_map& home, const core::channel_key& key) {
+    auto it = home.find(key);
+    if (it != home.end() && it->second.disposable(core::steady_clock_ms())) home.erase(it);
+}
+
+}  // namespace
+
 void hub::subscribe(subscribe_request request, net::unique_callback<subscribe_result> done) {
     net::shard* origin = net::shard::current();
-    const std::uint32_t home = home_of(request.key);
     const std::uint32_t from = origin->index();
-    shards_.invoke_on(home, [this, origin, from, req = std::move(request), done = std::move(done)]() mutable {
+    const std::uint32_t home = home_of(request.key);  // before the lambda moves the request
+    shards_.invoke_on(home, [this, origin, from, req = std::move(request),
+                                             done = std::move(done)]() mutable {
         auto& st = state_here();
         subscribe_result result;
-        auto it = st.home.find(req.key);
         const core::tenant& tenant = apps_.at(req.key.tenant);
-        if (it == st.home.end())
-            it = st.home.emplace(req.key, core::channel_state(shards_.size(), req.presence, options_.max_presence_members)).first;
-        core::channel_state& ch = it->second;
+        core::channel_state& ch = home_channel(st.home, req.key, shards_.size(), options_.max_presence_members, st.ids);
         if (!ch.occupied() && tenant.limits.max_channels &&
             tenant.runtime->occupied_channels.load(std::memory_order_relaxed) >=
                 static_cast<std::int64_t>(*tenant.limits.max_channels)) {
             result.outcome = subscribe_result::status::channel_limit;
         } else {
-            const auto joined = ch.join(from, req.user_id, req.user_info);
-            if (req.presence && joined.presence == core::presence_set::join_result::full) {
+            const auto joined = ch.join(from, req.native, req.user_id, req.user_info);
+            if (req.presence && !req.user_id.empty() && joined.presence == core::presence_set::join_result::full) {
                 result.outcome = subscribe_result::status::presence_full;
             } else {
                 if (joined.became_occupied) tenant.runtime->occupied_channels.fetch_add(1, std::memory_order_relaxed);
                 if (req.presence) {
-                    if (joined.presence == core::presence_set::join_result::first_connection)
-                        fan_out(ch.shard_mask(), req.key, events::member_added(req.key.name, req.user_id, req.user_info), req.socket);
+                    if (!req.user_id.empty() && joined.presence == core::presence_set::join_result::first_connection) {
+                        auto f = std::make_shared<frames>();
+                        f->group[0] = net::frame::text(events::member_added(req.key.name, req.user_id, req.user_info));
+                        f->group[1] = net::frame::text(
+                            events::presence_member_event("presence:join", req.key.name, req.user_id, req.user_info));
+                        fan_out(ch.shard_mask(), req.key, std::move(f), req.socket);
+                    }
                     result.presence_snapshot = events::presence_subscription_succeeded(req.key.name, *ch.presence());
+                    if (req.native) result.presence_sync = events::presence_sync(req.key.name, *ch.presence());
                 }
                 if (req.cache) {
                     if (const auto* cached = ch.cache(core::steady_clock_ms()))
                         result.cached_frame = events::channel_event(cached->event, req.key.name, cached->data, cached->user_id);
                 }
+                result.offset = ch.last_offset();
+                result.epoch = ch.epoch();
             }
         }
-        if (ch.disposable(core::steady_clock_ms())) st.home.erase(it);
+        forget_if_idle(st.home, req.key);
         origin->post([done = std::move(done), result = std::move(result)]() mutable { done(std::move(result)); });
     });
 }
 
-hub::attachment hub::attach(client& c, const core::channel_key& key) {
-    auto [channel, slot] = state_here().local.add({key.tenant, key.name}, &c);
-    return {channel, slot};
+hub::attachment hub::attach(client& c, const core::channel_key& key, bool native) {
+    const std::uint8_t group = native ? 1 : 0;
+    auto [channel, slot] = state_here().local.add({key.tenant, key.name}, &c, group);
+    return {channel, group, slot};
 }
 
-void hub::detach(client& c, attachment where, std::string user_id) {
+void hub::detach(attachment where, std::string user_id) {
     auto& st = state_here();
     using index_t = core::subscription_index<client>;
     auto* channel = static_cast<index_t::channel*>(const_cast<void*>(where.channel));
     core::channel_key key = *channel->key;
-    (void)c;
-    st.local.remove(channel, where.slot, [channel](client* moved, std::uint32_t slot) { moved->move_slot(channel, slot); });
-    leave(key, std::move(user_id));
+    st.local.remove(channel, where.group, where.slot,
+                    [channel](client* moved, std::uint32_t slot) { moved->move_slot(channel, slot); });
+    leave(key, where.group == 1, std::move(user_id));
 }
 
-void hub::leave(const core::channel_key& key, std::string user_id) {
+void hub::leave(const core::channel_key& key, bool native, std::string user_id) {
     const std::uint32_t from = net::shard::current()->index();
-    shards_.invoke_on(home_of(key), [this, from, key, user_id = std::move(user_id)]() mutable {
+    shards_.invoke_on(home_of(key), [this, from, key, native, user_id = std::move(user_id)]() mutable {
         auto& st = state_here();
         auto it = st.home.find(key);
         if (it == st.home.end()) return;
         core::channel_state& ch = it->second;
-        const auto left = ch.leave(from, user_id);
-        if (left.member_removed) fan_out(ch.shard_mask(), key, events::member_removed(key.name, user_id), {});
+        // The member's info, for presence:leave, before the membership goes.
+        std::string info = "null";
+        if (ch.presence())
+            if (const auto* m = ch.presence()->find(user_id)) info = m->info_json;
+        const auto left = ch.leave(from, native, user_id);
+        if (left.member_removed) {
+            auto f = std::make_shared<frames>();
+            f->group[0] = net::frame::text(events::member_removed(key.name, user_id));
+            f->group[1] = net::frame::text(events::presence_member_event("presence:leave", key.name, user_id, info));
+            fan_out(ch.shard_mask(), key, std::move(f), {});
+        }
         if (left.became_vacant) apps_.at(key.tenant).runtime->occupied_channels.fetch_sub(1, std::memory_order_relaxed);
-        if (ch.disposable(core::steady_clock_ms())) st.home.erase(it);
+        forget_if_idle(st.home, key);
+    });
+}
+
+void hub::change_presence(core::channel_key key, presence_change change, net::unique_callback<bool> done) {
+    net::shard* origin = net::shard::current();
+    const std::uint32_t home = home_of(key);  // before the lambda moves the key
+    shards_.invoke_on(home, [this, origin, key = std::move(key), change = std::move(change),
+                                     done = std::move(done)]() mutable {
+        auto& st = state_here();
+        bool applied = false;
+        auto it = st.home.find(key);
+        if (it != st.home.end() && it->second.presence()) {
+            core::channel_state& ch = it->second;
+            auto f = std::make_shared<frames>();
+            switch (change.what) {
+                case presence_change::kind::enter: {
+                    const auto r = ch.enter(change.user_id, change.info_json);
+                    applied = r != core::presence_set::join_result::full;
+                    if (r == core::presence_set::join_result::first_connection) {
+                        f->group[0] = net::frame::text(events::member_added(key.name, change.user_id, change.info_json));
+                        f->group[1] = net::frame::text(
+                            events::presence_member_event("presence:join", key.name, change.user_id, change.info_json));
+                    } else if (applied) {
+                        ch.presence()->update(change.user_id, change.info_json);
+                        f->group[1] = net::frame::text(
+                            events::presence_member_event("presence:update", key.name, change.user_id, change.info_json));
+                    }
+                    break;
+                }
+                case presence_change::kind::update:
+                    applied = ch.presence()->update(change.user_id, change.info_json);
+                    if (applied)
+                        f->group[1] = net::frame::text(
+                            events::presence_member_event("presence:update", key.name, change.user_id, change.info_json));
+                    break;
+                case presence_change::kind::leave: {
+                    std::string info = "null";
+                    if (const auto* m = ch.presence()->find(change.user_id)) info = m->info_json;
+                    applied = ch.presence()->find(change.user_id) != nullptr;
+                    if (ch.exit(change.user_id)) {
+                        f->group[0] = net::frame::text(events::member_removed(key.name, change.user_id));
+                        f->group[1] = net::frame::text(
+                            events::presence_member_event("presence:leave", key.name, change.user_id, info));
+                    }
+                    break;
+                }
+            }
+            if (f->group[0] || f->group[1]) fan_out(ch.shard_mask(), key, std::move(f), {});
+        }
+        origin->post([done = std::move(done), applied]() mutable { done(applied); });
     });
 }
 
 void hub::publish(publication pub, net::unique_callback<publish_result> done) {
     net::shard* origin = net::shard::current();
     core::channel_key key{pub.tenant->index, pub.channel};
-    const std::uint32_t home = home_of(key);
-    shards_.invoke_on(home, [this, origin, key = std::move(key), pub = std::move(pub), done = std::move(done)]() mutable {
+    const std::uint32_t home = home_of(key);  // before the lambda moves the key
+    shards_.invoke_on(home, [this, origin, key = std::move(key), pub = std::move(pub),
+                                     done = std::move(done)]() mutable {
         auto& st = state_here();
         publish_result result;
-        auto it = st.home.find(key);
+        const std::uint64_t now_steady = core::steady_clock_ms();
+        std::string scope;
+        if (!pub.idempotency_key.empty()) {
+            scope = idempotency_scope(key, pub.idempotency_key);
+            if (const publish_result* seen = st.recent.find(scope, now_steady)) {
+                result = *seen;
+                result.duplicate = true;
+                if (done) origin->post([done = std::move(done), result]() mutable { done(result); });
+                return;
+            }
+        }
         const auto traits = core::classify_channel(key.name).traits;
-        if (it == st.home.end() && traits.cache && pub.cacheable)
-            it = st.home.emplace(key, core::channel_state(shards_.size(), traits.kind == core::channel_kind::presence_channel,
-                                                          options_.max_presence_members)).first;
+        result.created_at_ms = core::wall_clock_ms();
+        result.id = st.ids.next("msg_", result.created_at_ms);
+        auto it = st.home.find(key);
+        const bool keep = traits.cache && pub.cacheable && pub.to == audience::everyone;
+        if (it == st.home.end() && keep)
+            home_channel(st.home, key, shards_.size(), options_.max_presence_members, st.ids);
+        it = st.home.find(key);
         if (it != st.home.end()) {
             core::channel_state& ch = it->second;
-            result.offset = ch.next_offset();
+            if (pub.to == audience::everyone) {
+                result.offset = ch.next_offset();
+                result.epoch = ch.epoch();
+            }
             result.subscription_count = ch.subscriptions();
             result.user_count = ch.presence() ? static_cast<std::uint32_t>(ch.presence()->size()) : 0;
-            if (traits.cache && pub.cacheable)
-                ch.set_cache({pub.event, pub.data, pub.user_id, core::steady_clock_ms() + options_.cache_ttl_ms});
-            if (ch.shard_mask() != 0)
-                fan_out(ch.shard_mask(), key, events::channel_event(pub.event, key.name, pub.data, pub.user_id), pub.exclude);
+            if (keep)
+                ch.set_cache({pub.event, pub.data, pub.user_id_in_pusher_frame ? pub.user_id : std::string{},
+                              now_steady + options_.cache_ttl_ms});
+            if (ch.shard_mask() != 0) {
+                auto f = std::make_shared<frames>();
+                if (pub.to == audience::everyone && ch.plain_subscriptions() > 0)
+                    f->group[0] = net::frame::text(events::channel_event(
+                        pub.event, key.name, pub.data, pub.user_id_in_pusher_frame ? pub.user_id : std::string_view{}));
+                if (ch.native_subscriptions() > 0)
+                    f->group[1] = net::frame::text(events::native_channel_event(
+                        pub.event, key.name, pub.data,
+                        events::message_meta{result.id, result.offset, result.epoch, pub.user_id, result.created_at_ms}));
+                if (f->group[0] || f->group[1]) fan_out(ch.shard_mask(), key, std::move(f), pub.exclude);
+            }
         }
-        if (done)
-            origin->post([done = std::move(done), result]() mutable { done(result); });
+        if (!scope.empty()) st.recent.remember(std::move(scope), result, now_steady + options_.idempotency_window_ms);
+        if (done) origin->post([done = std::move(done), result = std::move(result)]() mutable { done(std::move(result)); });
     });
 }
 
-void hub::fan_out(std::uint64_t shard_mask, const core::channel_key& key, std::string frame_text,
+void hub::fan_out(std::uint64_t shard_mask, const core::channel_key& key, std::shared_ptr<const frames> f,
                   core::socket_id exclude) {
-    net::shared_frame f = net::frame::text(frame_text);
     for (std::uint32_t i = 0; i < shards_.size(); ++i) {
         if (!(shard_mask & (std::uint64_t{1} << i))) continue;
         shards_.invoke_on(i, [this, f, key, exclude] {
             auto* channel = state_here().local.find({key.tenant, key.name});
             if (!channel) return;
-            const net::frame_ref local(f);
-            if (exclude.empty()) {
-                for (client* c : channel->subscribers) c->deliver(local);
-            } else {
-                for (client* c : channel->subscribers)
-                    if (!(c->id() == exclude)) c->deliver(local);
+            for (std::size_t g = 0; g < 2; ++g) {
+                if (!f->group[g] || channel->groups[g].empty()) continue;
+                const net::frame_ref local(f->group[g]);
+                if (exclude.empty()) {
+                    for (client* c : channel->groups[g]) c->deliver(local);
+                } else {
+                    for (client* c : channel->groups[g])
+                        if (!(c->id() == exclude)) c->deliver(local);
+                }
             }
         });
     }

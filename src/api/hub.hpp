@@ -5,9 +5,10 @@
 // state (core::channel_state: subscription counts per shard, presence members, cache, offsets)
 // and every change to it, and every publication, passes through there; so publications of a
 // channel are ordered, and a presence change is decided in one place. Each shard keeps its own
-// index of local subscribers (core::subscription_index). A publication is encoded once on the
-// home shard and posted once to each shard that has subscribers, which writes it to its
-// sockets.
+// index of local subscribers (core::subscription_index), in two groups: plain Pusher connections
+// and connections speaking the native extensions. A publication is encoded once per group that
+// has subscribers, on the home shard, and posted once to each shard that has subscribers, which
+// writes it to its sockets.
 //
 // Ordering: tasks posted from one shard to another run in order, so a subscriber added after a
 // subscribe reply never misses a publication the home shard routed after that reply, and never
@@ -38,27 +39,38 @@ namespace sb::api {
 
 class client;
 
+// Which subscribers see a publication.
+enum class audience : std::uint8_t { everyone, native_only };
+
 struct publication {
     const core::tenant* tenant = nullptr;
     std::string channel;
     std::string event;
     std::string data;
-    core::socket_id exclude;  // empty: deliver to everyone
-    std::string user_id;      // added to the frame (client events on presence channels)
-    bool cacheable = true;    // cache channels remember it
+    core::socket_id exclude;        // empty: deliver to everyone (the sender included)
+    std::string user_id;            // the sender, for native metadata
+    bool user_id_in_pusher_frame = false;  // Pusher client events on presence channels carry it
+    audience to = audience::everyone;
+    bool cacheable = true;          // cache channels remember it
+    std::string idempotency_key;    // a repeat within the window is not delivered again
 };
 
 struct publish_result {
     std::uint32_t subscription_count = 0;
     std::uint32_t user_count = 0;
+    std::string id;           // msg_…
     std::uint64_t offset = 0;
+    std::string epoch;
+    std::uint64_t created_at_ms = 0;
+    bool duplicate = false;   // an idempotent repeat: nothing was delivered
 };
 
 struct subscribe_request {
     core::channel_key key;
     bool presence = false;
     bool cache = false;
-    std::string user_id;    // presence member
+    bool native = false;
+    std::string user_id;    // presence member (empty: subscribe without membership)
     std::string user_info;  // presence member info (JSON text)
     core::socket_id socket;
 };
@@ -66,8 +78,18 @@ struct subscribe_request {
 struct subscribe_result {
     enum class status : std::uint8_t { ok, presence_full, channel_limit };
     status outcome = status::ok;
-    std::string presence_snapshot;  // the subscription_succeeded frame text for presence channels
+    std::string presence_snapshot;  // pusher_internal:subscription_succeeded text for presence
+    std::string presence_sync;      // presence:sync text for native presence subscribers
     std::optional<std::string> cached_frame;  // the cache channel's last event, framed text
+    std::uint64_t offset = 0;       // the channel's last offset when the subscriber joined
+    std::string epoch;
+};
+
+struct presence_change {
+    enum class kind : std::uint8_t { enter, update, leave };
+    kind what = kind::update;
+    std::string user_id;
+    std::string info_json;
 };
 
 struct channel_info {
@@ -92,21 +114,26 @@ public:
     // Joins the channel on its home shard and answers on the caller's shard. On ok the caller
     // then calls attach() to start receiving publications.
     void subscribe(subscribe_request request, net::unique_callback<subscribe_result> done);
+
     // Local bookkeeping after an ok subscribe: adds `c` to this shard's subscribers of `key`.
-    // The handle and slot identify the entry for detach(); the slot changes when other
-    // subscribers leave (client::move_slot is told).
+    // The attachment identifies the entry for detach(); its slot changes when other subscribers
+    // leave (client::move_slot is told).
     struct attachment {
         const void* channel = nullptr;
+        std::uint8_t group = 0;  // 0 plain, 1 native
         std::uint32_t slot = 0;
     };
-    attachment attach(client& c, const core::channel_key& key);
+    attachment attach(client& c, const core::channel_key& key, bool native);
     // Removes `c` from this shard's subscribers and leaves the channel on its home shard
-    // (member_removed, vacancy). `user_id` is the presence member, if any.
-    void detach(client& c, attachment where, std::string user_id);
+    // (member_removed, vacancy). `user_id` is the presence member, if the client still is one.
+    void detach(attachment where, std::string user_id);
     // Undoes a subscribe whose reply arrived after the client gave up on it.
-    void leave(const core::channel_key& key, std::string user_id);
+    void leave(const core::channel_key& key, bool native, std::string user_id);
 
     void publish(publication pub, net::unique_callback<publish_result> done);
+    // Enter, update or leave a presence channel's membership without (un)subscribing.
+    // `done(true)` when the change was applied.
+    void change_presence(core::channel_key key, presence_change change, net::unique_callback<bool> done);
 
     void query_channel(const core::tenant& t, std::string name, net::unique_callback<channel_info> done);
     // Occupied channels of the tenant whose names start with `prefix`.
@@ -136,8 +163,9 @@ public:
 
 private:
     struct shard_state;
+    struct frames;
     shard_state& state_here();
-    void fan_out(std::uint64_t shard_mask, const core::channel_key& key, std::string frame_text,
+    void fan_out(std::uint64_t shard_mask, const core::channel_key& key, std::shared_ptr<const frames> f,
                  core::socket_id exclude);
 
     net::shard_set& shards_;

@@ -16,6 +16,8 @@ struct realtime_options {
     std::uint64_t cache_ttl_ms = 30 * 60 * 1000;
     std::size_t max_subscriptions_per_connection = 1000;
     std::int64_t max_connections = 0;        // server-wide safety bound (0: none): 4100 beyond
+    std::uint64_t idempotency_window_ms = 2 * 60 * 1000;  // repeats of a key inside it are dropped
+    std::uint64_t typing_timeout_ms = 6'000;  // typing:stop sent when a typing:start is not renewed
 };
 
 }  // namespace sb::api

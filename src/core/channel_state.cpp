@@ -7,28 +7,37 @@ channel_state::channel_state(std::uint32_t shard_count, bool presence, std::size
     if (presence) presence_ = std::make_unique<presence_set>(max_members);
 }
 
-channel_state::join_outcome channel_state::join(std::uint32_t shard, std::string_view user_id,
+channel_state::join_outcome channel_state::join(std::uint32_t shard, bool native, std::string_view user_id,
                                                 std::string_view user_info_json) {
     join_outcome out;
-    if (presence_) {
+    if (presence_ && !user_id.empty()) {
         out.presence = presence_->join(user_id, user_info_json);
         if (out.presence == presence_set::join_result::full) return out;
     }
     out.became_occupied = subscriptions_ == 0;
     ++subscriptions_;
+    if (native) ++native_;
     if (per_shard_.at(shard)++ == 0) shard_mask_ |= (std::uint64_t{1} << shard);
     return out;
 }
 
-channel_state::leave_outcome channel_state::leave(std::uint32_t shard, std::string_view user_id) {
+channel_state::leave_outcome channel_state::leave(std::uint32_t shard, bool native, std::string_view user_id) {
     leave_outcome out;
     if (subscriptions_ == 0 || per_shard_.at(shard) == 0) return out;
-    if (presence_) out.member_removed = presence_->leave(user_id);
+    if (presence_ && !user_id.empty()) out.member_removed = presence_->leave(user_id);
     --subscriptions_;
+    if (native && native_ > 0) --native_;
     if (--per_shard_[shard] == 0) shard_mask_ &= ~(std::uint64_t{1} << shard);
     out.became_vacant = subscriptions_ == 0;
     return out;
 }
+
+presence_set::join_result channel_state::enter(std::string_view user_id, std::string_view user_info_json) {
+    if (!presence_) return presence_set::join_result::full;
+    return presence_->join(user_id, user_info_json);
+}
+
+bool channel_state::exit(std::string_view user_id) { return presence_ && presence_->leave(user_id); }
 
 const cached_event* channel_state::cache(std::uint64_t now_ms) {
     if (cache_ && cache_->expires_at_ms <= now_ms) cache_.reset();

@@ -39,12 +39,20 @@ public:
         bool member_removed = false;  // the user's last connection to this presence channel left
     };
 
-    // Presence channels need `user_id`; for them a refused join (channel full) changes nothing.
-    join_outcome join(std::uint32_t shard, std::string_view user_id = {},
+    // `native`: the subscriber speaks the native extensions (counted to know which encodings a
+    // publication needs). Presence channels need `user_id` to make the subscriber a member; an
+    // empty user_id subscribes without membership. A refused join (channel full) changes nothing.
+    join_outcome join(std::uint32_t shard, bool native = false, std::string_view user_id = {},
                       std::string_view user_info_json = "null");
-    leave_outcome leave(std::uint32_t shard, std::string_view user_id = {});
+    // `user_id` empty: the subscriber was not (or no longer) a member.
+    leave_outcome leave(std::uint32_t shard, bool native = false, std::string_view user_id = {});
+    // Membership without subscribing or unsubscribing (native presence enter/leave).
+    presence_set::join_result enter(std::string_view user_id, std::string_view user_info_json);
+    bool exit(std::string_view user_id);
 
     [[nodiscard]] std::uint32_t subscriptions() const noexcept { return subscriptions_; }
+    [[nodiscard]] std::uint32_t native_subscriptions() const noexcept { return native_; }
+    [[nodiscard]] std::uint32_t plain_subscriptions() const noexcept { return subscriptions_ - native_; }
     [[nodiscard]] bool occupied() const noexcept { return subscriptions_ > 0; }
     // Bit i set when shard i has at least one subscriber.
     [[nodiscard]] std::uint64_t shard_mask() const noexcept { return shard_mask_; }
@@ -55,6 +63,11 @@ public:
     // The cached event if one is set and not expired at `now_ms`; drops an expired one.
     [[nodiscard]] const cached_event* cache(std::uint64_t now_ms);
     [[nodiscard]] bool has_cache() const noexcept { return cache_ != nullptr; }
+
+    // Identifies this numbering of the channel's offsets: a channel forgotten and created again
+    // (without stored history) starts a new epoch, so a client's old offset is never trusted.
+    [[nodiscard]] const std::string& epoch() const noexcept { return epoch_; }
+    void set_epoch(std::string epoch) { epoch_ = std::move(epoch); }
 
     // Offsets number the publications of a channel 1, 2, 3… in the order the home shard saw them.
     std::uint64_t next_offset() noexcept { return ++last_offset_; }
@@ -69,9 +82,11 @@ private:
     std::vector<std::uint32_t> per_shard_;
     std::uint64_t shard_mask_ = 0;
     std::uint32_t subscriptions_ = 0;
+    std::uint32_t native_ = 0;
     std::uint64_t last_offset_ = 0;
     std::unique_ptr<presence_set> presence_;
     std::unique_ptr<cached_event> cache_;
+    std::string epoch_;
 };
 
 }  // namespace sb::core

@@ -29,20 +29,20 @@ TEST(channel_state, leave_on_a_shard_without_subscribers_changes_nothing) {
 
 TEST(channel_state, presence_member_events_follow_users_not_sockets) {
     channel_state ch(2, true, 100);
-    EXPECT_EQ(ch.join(0, "u1", "{}").presence, presence_set::join_result::first_connection);
-    EXPECT_EQ(ch.join(1, "u1", "{}").presence, presence_set::join_result::additional_connection);
-    EXPECT_EQ(ch.join(1, "u2", "{}").presence, presence_set::join_result::first_connection);
-    EXPECT_FALSE(ch.leave(0, "u1").member_removed);
-    EXPECT_TRUE(ch.leave(1, "u1").member_removed);
-    const auto last = ch.leave(1, "u2");
+    EXPECT_EQ(ch.join(0, false, "u1", "{}").presence, presence_set::join_result::first_connection);
+    EXPECT_EQ(ch.join(1, false, "u1", "{}").presence, presence_set::join_result::additional_connection);
+    EXPECT_EQ(ch.join(1, false, "u2", "{}").presence, presence_set::join_result::first_connection);
+    EXPECT_FALSE(ch.leave(0, false, "u1").member_removed);
+    EXPECT_TRUE(ch.leave(1, false, "u1").member_removed);
+    const auto last = ch.leave(1, false, "u2");
     EXPECT_TRUE(last.member_removed);
     EXPECT_TRUE(last.became_vacant);
 }
 
 TEST(channel_state, full_presence_channel_refuses_without_counting) {
     channel_state ch(1, true, 1);
-    ch.join(0, "a", "{}");
-    const auto out = ch.join(0, "b", "{}");
+    ch.join(0, false, "a", "{}");
+    const auto out = ch.join(0, false, "b", "{}");
     EXPECT_EQ(out.presence, presence_set::join_result::full);
     EXPECT_EQ(ch.subscriptions(), 1u);
 }
@@ -63,6 +63,35 @@ TEST(channel_state, offsets_increase_by_one) {
     EXPECT_EQ(ch.next_offset(), 1u);
     EXPECT_EQ(ch.next_offset(), 2u);
     EXPECT_EQ(ch.last_offset(), 2u);
+}
+
+}  // namespace sb::core
+
+namespace sb::core {
+
+TEST(channel_state, counts_native_subscribers_apart) {
+    channel_state ch(1, false, 0);
+    ch.join(0, true);
+    ch.join(0, false);
+    EXPECT_EQ(ch.native_subscriptions(), 1u);
+    EXPECT_EQ(ch.plain_subscriptions(), 1u);
+    ch.leave(0, true);
+    EXPECT_EQ(ch.native_subscriptions(), 0u);
+    EXPECT_EQ(ch.plain_subscriptions(), 1u);
+}
+
+TEST(channel_state, membership_can_be_left_and_entered_while_subscribed) {
+    channel_state ch(1, true, 10);
+    ch.join(0, true, "u1", "{}");
+    EXPECT_TRUE(ch.exit("u1"));
+    EXPECT_EQ(ch.presence()->size(), 0u);
+    EXPECT_EQ(ch.subscriptions(), 1u);
+    EXPECT_EQ(ch.enter("u1", R"({"s":1})"), presence_set::join_result::first_connection);
+    // Unsubscribing a connection that is no longer a member must not remove another's membership.
+    ch.join(0, true, "u2", "{}");
+    const auto out = ch.leave(0, true, "");
+    EXPECT_FALSE(out.member_removed);
+    EXPECT_EQ(ch.presence()->size(), 2u);
 }
 
 }  // namespace sb::core

@@ -35,21 +35,21 @@ TEST(subscription_index, removing_moves_last_subscriber_into_the_hole) {
         ch = c;
         x.slot = slot;
     }
-    const bool erased = index.remove(ch, s[0].slot, [](fake_subscriber* moved, std::uint32_t slot) {
+    const bool erased = index.remove(ch, 0, s[0].slot, [](fake_subscriber* moved, std::uint32_t slot) {
         moved->slot = slot;
     });
     EXPECT_FALSE(erased);
-    ASSERT_EQ(ch->subscribers.size(), 2u);
-    EXPECT_EQ(ch->subscribers[0], &s[2]);
+    ASSERT_EQ(ch->groups[0].size(), 2u);
+    EXPECT_EQ(ch->groups[0][0], &s[2]);
     EXPECT_EQ(s[2].slot, 0u);
-    EXPECT_EQ(ch->subscribers[s[1].slot], &s[1]);
+    EXPECT_EQ(ch->groups[0][s[1].slot], &s[1]);
 }
 
 TEST(subscription_index, unsubscribing_last_session_removes_channel) {
     subscription_index<fake_subscriber> index;
     fake_subscriber a{1};
     auto [ch, slot] = index.add({3, "room"}, &a);
-    EXPECT_TRUE(index.remove(ch, slot, [](fake_subscriber*, std::uint32_t) { FAIL(); }));
+    EXPECT_TRUE(index.remove(ch, 0, slot, [](fake_subscriber*, std::uint32_t) { FAIL(); }));
     EXPECT_EQ(index.find({3, "room"}), nullptr);
     EXPECT_EQ(index.channel_count(), 0u);
 }
@@ -65,7 +65,7 @@ TEST(subscription_index, random_churn_keeps_slots_consistent) {
         const int i = static_cast<int>(rnd());
         subs[std::size_t(i)].id = i;
         if (in[i]) {
-            const bool erased = index.remove(ch, subs[std::size_t(i)].slot,
+            const bool erased = index.remove(ch, 0, subs[std::size_t(i)].slot,
                                              [](fake_subscriber* m, std::uint32_t slot) { m->slot = slot; });
             in[i] = false;
             if (erased) ch = nullptr;
@@ -76,10 +76,28 @@ TEST(subscription_index, random_churn_keeps_slots_consistent) {
             in[i] = true;
         }
         if (ch) {
-            for (std::uint32_t k = 0; k < ch->subscribers.size(); ++k)
-                ASSERT_EQ(ch->subscribers[k]->slot, k);
+            for (std::uint32_t k = 0; k < ch->groups[0].size(); ++k)
+                ASSERT_EQ(ch->groups[0][k]->slot, k);
         }
     }
+}
+
+}  // namespace sb::core
+
+namespace sb::core {
+
+TEST(subscription_index, groups_are_separate_lists_of_one_channel) {
+    subscription_index<fake_subscriber> index;
+    fake_subscriber plain{1}, native{2};
+    auto [ch, slot_plain] = index.add({0, "room"}, &plain, 0);
+    auto [ch2, slot_native] = index.add({0, "room"}, &native, 1);
+    EXPECT_EQ(ch, ch2);
+    EXPECT_EQ(slot_plain, 0u);
+    EXPECT_EQ(slot_native, 0u);
+    EXPECT_FALSE(index.remove(ch, 0, slot_plain, [](fake_subscriber*, std::uint32_t) {}));
+    EXPECT_EQ(index.find({0, "room"}), ch);  // the native subscriber keeps the channel alive
+    EXPECT_TRUE(index.remove(ch, 1, slot_native, [](fake_subscriber*, std::uint32_t) {}));
+    EXPECT_EQ(index.find({0, "room"}), nullptr);
 }
 
 }  // namespace sb::core

@@ -45,6 +45,14 @@ client_command parse_subscribe(const json& doc, bool subscribe) {
         if (!it->is_string()) return invalid("data.auth must be a string");
         cmd.auth = it->get<std::string>();
     }
+    if (auto it = data->find("recover"); it != data->end() && !it->is_null()) {
+        auto offset = it->is_object() ? it->find("offset") : it->end();
+        auto epoch = it->is_object() ? it->find("epoch") : it->end();
+        if (!it->is_object() || offset == it->end() || !offset->is_number_unsigned() || epoch == it->end() ||
+            !epoch->is_string())
+            return invalid("data.recover must be {\"offset\": number, \"epoch\": string}");
+        cmd.recover = recover_position{offset->get<std::uint64_t>(), epoch->get<std::string>()};
+    }
     if (auto it = data->find("channel_data"); it != data->end() && !it->is_null()) {
         if (it->is_string())
             cmd.channel_data = it->get<std::string>();
@@ -63,6 +71,44 @@ client_command parse_signin(const json& doc) {
     const std::string* user_data = string_field(*data, "user_data");
     if (!auth || !user_data) return invalid("pusher:signin needs data.auth and data.user_data strings");
     return signin_command{*auth, *user_data};
+}
+
+client_command parse_switchboard(const json& doc, const std::string& event) {
+    const std::string* channel = string_field(doc, "channel");
+    if (!channel) return invalid(event + " needs a \"channel\" string");
+    auto data = command_data(doc);
+    if (!data) return invalid(event + " needs a data object");
+    if (event == "switchboard:presence") {
+        presence_command cmd;
+        cmd.channel = *channel;
+        const std::string* action = string_field(*data, "action");
+        if (!action) return invalid("data.action must be enter, update or leave");
+        if (*action == "enter")
+            cmd.what = presence_command::action::enter;
+        else if (*action == "update")
+            cmd.what = presence_command::action::update;
+        else if (*action == "leave")
+            cmd.what = presence_command::action::leave;
+        else
+            return invalid("data.action must be enter, update or leave");
+        if (auto it = data->find("data"); it != data->end()) cmd.data_json = it->dump();
+        return cmd;
+    }
+    if (event == "switchboard:typing") {
+        typing_command cmd;
+        cmd.channel = *channel;
+        auto it = data->find("typing");
+        if (it == data->end() || !it->is_boolean()) return invalid("data.typing must be true or false");
+        cmd.typing = it->get<bool>();
+        if (const std::string* name = string_field(*data, "user_name")) cmd.user_name = name->substr(0, 200);
+        return cmd;
+    }
+    if (event == "switchboard:read") {
+        const std::string* id = string_field(*data, "message_id");
+        if (!id || id->empty()) return invalid("data.message_id must be a message id");
+        return read_command{*channel, *id};
+    }
+    return invalid("unknown event " + event);
 }
 
 std::string user_id_text(const json& v) {
@@ -91,6 +137,7 @@ client_command parse_client_message(std::string_view text, std::size_t max_data_
     }
     if (event->rfind("pusher_internal:", 0) == 0)
         return invalid("clients may not send pusher_internal: events");
+    if (event->rfind("switchboard:", 0) == 0) return parse_switchboard(doc, *event);
     if (event->size() > 200) return invalid("event name is longer than 200 characters");
 
     const std::string* channel = string_field(doc, "channel");
@@ -104,9 +151,13 @@ client_command parse_client_message(std::string_view text, std::size_t max_data_
         else
             cmd.data = it->dump();
     }
-    if (cmd.data.size() > max_data_size)
-        return invalid("event data is " + std::to_string(cmd.data.size()) + " bytes; the limit is " +
-                       std::to_string(max_data_size));
+    if (const std::string* ack = string_field(doc, "ack")) cmd.ack = ack->substr(0, 100);
+    if (const std::string* key = string_field(doc, "idempotency_key")) cmd.idempotency_key = key->substr(0, 200);
+    if (auto it = doc.find("echo"); it != doc.end() && it->is_boolean()) cmd.echo = it->get<bool>();
+    if (cmd.data.size() > max_data_size) {
+        cmd.oversized = cmd.data.size();
+        cmd.data.clear();
+    }
     return cmd;
 }
 

@@ -4,6 +4,7 @@
 // nothing here throws.
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <variant>
@@ -13,10 +14,17 @@ namespace sb::protocol::pusher {
 struct ping_command {};
 struct pong_command {};
 
+// Where a native client's view of a channel stopped (docs/protocol.md "Recovery").
+struct recover_position {
+    std::uint64_t offset = 0;
+    std::string epoch;
+};
+
 struct subscribe_command {
     std::string channel;
     std::string auth;                         // "" when absent
     std::optional<std::string> channel_data;  // presence: the exact signed JSON text
+    std::optional<recover_position> recover;  // native extension
 };
 
 struct unsubscribe_command {
@@ -35,6 +43,33 @@ struct channel_event_command {
     std::string event;
     std::string channel;
     std::string data;
+    // Native extension fields (docs/protocol.md "Native messages").
+    std::string ack;              // answer with switchboard:ack/nack carrying this
+    std::string idempotency_key;  // de-duplicate retries
+    bool echo = true;             // false: not delivered back to the sender
+    std::size_t oversized = 0;    // when non-zero: the data had this many bytes, over the limit,
+                                  // and was dropped; the caller refuses the event
+};
+
+// switchboard:presence — enter, update or leave presence while staying subscribed.
+struct presence_command {
+    enum class action : std::uint8_t { enter, update, leave };
+    std::string channel;
+    action what = action::update;
+    std::string data_json = "null";
+};
+
+// switchboard:typing
+struct typing_command {
+    std::string channel;
+    bool typing = false;
+    std::string user_name;
+};
+
+// switchboard:read
+struct read_command {
+    std::string channel;
+    std::string message_id;
 };
 
 struct invalid_message {
@@ -43,9 +78,9 @@ struct invalid_message {
 
 using client_command = std::variant<ping_command, pong_command, subscribe_command,
                                     unsubscribe_command, signin_command, channel_event_command,
-                                    invalid_message>;
+                                    presence_command, typing_command, read_command, invalid_message>;
 
-// `max_data_size` bounds the delivered data of channel events.
+// `max_data_size` bounds the delivered data of channel events (see channel_event_command::oversized).
 [[nodiscard]] client_command parse_client_message(std::string_view text, std::size_t max_data_size);
 
 // A presence subscription's channel_data: {"user_id": string|number, "user_info"?: any}.

@@ -63,13 +63,43 @@ TEST(client_message, malformed_input_becomes_invalid_message) {
     EXPECT_FALSE(reason(parse_client_message("", 100)).empty());
 }
 
-TEST(client_message, data_over_the_limit_is_refused) {
+TEST(client_message, data_over_the_limit_is_dropped_and_flagged) {
     const std::string big(101, 'x');
-    EXPECT_NE(reason(parse_client_message(R"({"event":"client-a","channel":"private-x","data":")" + big + "\"}", 100))
-                  .find("limit"),
-              std::string::npos);
-    as<channel_event_command>(parse_client_message(
+    const auto over = as<channel_event_command>(parse_client_message(
+        R"({"event":"client-a","channel":"private-x","data":")" + big + R"(","ack":"a1"})", 100));
+    EXPECT_EQ(over.oversized, 101u);
+    EXPECT_TRUE(over.data.empty());
+    EXPECT_EQ(over.ack, "a1");
+    const auto fits = as<channel_event_command>(parse_client_message(
         R"({"event":"client-a","channel":"private-x","data":")" + std::string(100, 'x') + "\"}", 100));
+    EXPECT_EQ(fits.oversized, 0u);
+}
+
+TEST(client_message, native_fields_and_switchboard_commands) {
+    const auto send = as<channel_event_command>(parse_client_message(
+        R"({"event":"message","channel":"chat:a","data":{"t":1},"ack":"c1","idempotency_key":"k1","echo":false})", 100));
+    EXPECT_EQ(send.ack, "c1");
+    EXPECT_EQ(send.idempotency_key, "k1");
+    EXPECT_FALSE(send.echo);
+    const auto presence = as<presence_command>(parse_client_message(
+        R"({"event":"switchboard:presence","channel":"presence:r","data":{"action":"update","data":{"status":"busy"}}})", 100));
+    EXPECT_EQ(presence.what, presence_command::action::update);
+    EXPECT_EQ(presence.data_json, R"({"status":"busy"})");
+    const auto typing = as<typing_command>(parse_client_message(
+        R"({"event":"switchboard:typing","channel":"chat:a","data":{"typing":true,"user_name":"Al"}})", 100));
+    EXPECT_TRUE(typing.typing);
+    EXPECT_EQ(typing.user_name, "Al");
+    const auto read = as<read_command>(parse_client_message(
+        R"({"event":"switchboard:read","channel":"chat:a","data":{"message_id":"msg_1"}})", 100));
+    EXPECT_EQ(read.message_id, "msg_1");
+    EXPECT_FALSE(reason(parse_client_message(R"({"event":"switchboard:presence","channel":"p","data":{"action":"dance"}})", 100)).empty());
+    EXPECT_FALSE(reason(parse_client_message(R"({"event":"switchboard:typing","channel":"p","data":{}})", 100)).empty());
+    EXPECT_FALSE(reason(parse_client_message(R"({"event":"switchboard:nope","channel":"p","data":{}})", 100)).empty());
+    const auto sub = as<subscribe_command>(parse_client_message(
+        R"({"event":"pusher:subscribe","data":{"channel":"chat:a","recover":{"offset":41,"epoch":"e1"}}})", 100));
+    ASSERT_TRUE(sub.recover.has_value());
+    EXPECT_EQ(sub.recover->offset, 41u);
+    EXPECT_FALSE(reason(parse_client_message(R"({"event":"pusher:subscribe","data":{"channel":"a","recover":{"offset":-1}}})", 100)).empty());
 }
 
 TEST(presence_data, parses_user_id_and_info) {

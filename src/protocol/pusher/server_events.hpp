@@ -12,8 +12,14 @@ namespace sb::protocol::pusher {
 
 [[nodiscard]] std::string connection_established(std::string_view socket_id,
                                                  std::uint32_t activity_timeout_s);
-// pusher:error with data {code, message}; code 0 encodes as null.
-[[nodiscard]] std::string error_event(std::uint16_t code, std::string_view message);
+// With the native extensions: data also carries "extensions":["native"] and the token's user_id.
+[[nodiscard]] std::string connection_established_native(std::string_view socket_id,
+                                                        std::uint32_t activity_timeout_s,
+                                                        std::string_view user_id);
+// pusher:error with data {code, message}; code 0 encodes as null. `error` (a seed error code
+// such as invalid_token) is added when not empty.
+[[nodiscard]] std::string error_event(std::uint16_t code, std::string_view message,
+                                      std::string_view error = {});
 [[nodiscard]] std::string ping_event();
 [[nodiscard]] std::string pong_event();
 [[nodiscard]] std::string subscription_succeeded(std::string_view channel);
@@ -32,5 +38,34 @@ namespace sb::protocol::pusher {
 // presence channels). `data` is written as a JSON string.
 [[nodiscard]] std::string channel_event(std::string_view event, std::string_view channel,
                                         std::string_view data, std::string_view user_id = {});
+
+// --- native extensions (docs/protocol.md "Native extensions") ---------------------------------
+
+// What native connections learn about a message beside its event, channel and data.
+struct message_meta {
+    std::string_view id;           // msg_…
+    std::uint64_t offset = 0;      // 0: the channel keeps no history (no offset/epoch written)
+    std::string_view epoch;
+    std::string_view user_id;      // sender, may be empty
+    std::uint64_t created_at_ms = 0;
+};
+
+[[nodiscard]] std::string native_channel_event(std::string_view event, std::string_view channel,
+                                               std::string_view data, const message_meta& meta);
+[[nodiscard]] std::string ack_event(std::string_view channel, std::string_view ack, std::string_view id,
+                                    std::uint64_t offset, std::string_view epoch);
+[[nodiscard]] std::string nack_event(std::string_view channel, std::string_view ack, std::string_view code,
+                                     int status, std::string_view detail);
+// presence:sync with {"members":[{"user_id","data"},…]}
+[[nodiscard]] std::string presence_sync(std::string_view channel, const core::presence_set& members);
+// presence:join, presence:leave or presence:update with {"user_id","data"}
+[[nodiscard]] std::string presence_member_event(std::string_view event, std::string_view channel,
+                                          std::string_view user_id, std::string_view data_json);
+// The data of typing:start and typing:stop: {"user_id","user_name"}.
+[[nodiscard]] std::string typing_payload(std::string_view user_id, std::string_view user_name);
+[[nodiscard]] std::string recovered_event(std::string_view channel, bool recovered, std::uint64_t offset,
+                                          std::string_view epoch);
+[[nodiscard]] std::string message_read_event(std::string_view channel, std::string_view message_id,
+                                             std::string_view user_id, std::uint64_t read_at_ms);
 
 }  // namespace sb::protocol::pusher

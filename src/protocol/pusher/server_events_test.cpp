@@ -60,4 +60,42 @@ TEST(server_events, channel_event_escapes_data_and_adds_user_id_when_set) {
                      .contains("user_id"));
 }
 
+TEST(server_events, native_event_carries_metadata) {
+    message_meta meta{"msg_1", 42, "ep", "u1", 1705314600000ull};
+    const auto doc = json::parse(native_channel_event("message", "chat:a", R"({"t":1})", meta));
+    EXPECT_EQ(doc["data"], R"({"t":1})");
+    EXPECT_EQ(doc["id"], "msg_1");
+    EXPECT_EQ(doc["offset"], 42);
+    EXPECT_EQ(doc["epoch"], "ep");
+    EXPECT_EQ(doc["user_id"], "u1");
+    EXPECT_EQ(doc["created_at"], "2024-01-15T10:30:00Z");
+    const auto bare = json::parse(native_channel_event("e", "c", "x", message_meta{"msg_2", 0, "", "", 0}));
+    EXPECT_FALSE(bare.contains("offset"));
+    EXPECT_FALSE(bare.contains("user_id"));
+}
+
+TEST(server_events, acks_presence_typing_and_recovery) {
+    auto ack = json::parse(ack_event("c", "a1", "msg_1", 7, "e"));
+    EXPECT_EQ(ack["data"]["ack"], "a1");
+    EXPECT_EQ(ack["data"]["offset"], 7);
+    auto nack = json::parse(nack_event("c", "a1", "rate_limit_exceeded", 429, "slow down"));
+    EXPECT_EQ(nack["data"]["status"], 429);
+    core::presence_set set(10);
+    set.join("1", R"({"name":"A"})");
+    auto sync = json::parse(json::parse(presence_sync("presence:r", set))["data"].get<std::string>());
+    EXPECT_EQ(sync["members"][0]["data"]["name"], "A");
+    auto join = json::parse(json::parse(presence_member_event("presence:join", "presence:r", "1", R"({"n":1})"))["data"].get<std::string>());
+    EXPECT_EQ(join["data"]["n"], 1);
+    auto typing = json::parse(typing_payload("u", "Al"));
+    EXPECT_EQ(typing["user_name"], "Al");
+    auto rec = json::parse(json::parse(recovered_event("c", false, 9, "e"))["data"].get<std::string>());
+    EXPECT_FALSE(rec["recovered"]);
+    EXPECT_EQ(rec["offset"], 9);
+    auto err = json::parse(error_event(4009, "expired", "invalid_token"));
+    EXPECT_EQ(err["data"]["error"], "invalid_token");
+    auto est = json::parse(json::parse(connection_established_native("1.2", 120, "u"))["data"].get<std::string>());
+    EXPECT_EQ(est["extensions"][0], "native");
+    EXPECT_EQ(est["user_id"], "u");
+}
+
 }  // namespace sb::protocol::pusher
