@@ -26,7 +26,26 @@ void http_router::handle(net::http_request request, net::http_responder respond)
         return respond(json_response(503, R"({"status":"shutting down"})"));
     }
     if (path.rfind("/apps/", 0) == 0) return pusher_api_.handle(std::move(request), std::move(respond));
-    if (path.rfind("/v1/realtime/", 0) == 0) return native_api_.handle(std::move(request), std::move(respond));
+    if (path.rfind("/v1/", 0) == 0) {
+        // Browsers call the native API from other origins with keys in headers, never cookies,
+        // so any origin may.
+        if (request.method == "OPTIONS") {
+            net::http_response r;
+            r.status = 204;
+            r.content_type = "text/plain";
+            r.headers = {{"Access-Control-Allow-Origin", "*"},
+                         {"Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE, OPTIONS"},
+                         {"Access-Control-Allow-Headers", "Content-Type, X-App-Id, X-Api-Key, Authorization"},
+                         {"Access-Control-Max-Age", "600"}};
+            return respond(std::move(r));
+        }
+        net::http_responder with_cors = [respond = std::move(respond)](net::http_response r) mutable {
+            r.headers.emplace_back("Access-Control-Allow-Origin", "*");
+            respond(std::move(r));
+        };
+        if (path.rfind("/v1/realtime/", 0) == 0) return native_api_.handle(std::move(request), std::move(with_cors));
+        return with_cors(jsonapi_error(protocol::jsonapi::codes::not_found("no route for " + request.method + " " + request.path)));
+    }
     if (path == "/") return respond(text_response(200, "Switchboard: connect with a Pusher client to /app/{key}"));
     respond(jsonapi_error(protocol::jsonapi::codes::not_found("no route for " + request.method + " " + request.path)));
 }
