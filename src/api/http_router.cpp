@@ -12,8 +12,13 @@ namespace sb::api {
 
 namespace pusher = protocol::pusher;
 
-http_router::http_router(hub& h, const net::ws_limits& ws_limits)
-    : hub_(h), ws_limits_(ws_limits), pusher_api_(h), native_api_(h), next_socket_(h.shards().size(), 0) {
+http_router::http_router(hub& h, const net::ws_limits& ws_limits, demo_options demo)
+    : hub_(h),
+      ws_limits_(ws_limits),
+      pusher_api_(h),
+      native_api_(h),
+      demo_(h, std::move(demo)),
+      next_socket_(h.shards().size(), 0) {
     std::random_device rd;
     node_id_ = 100'000'000 + (std::uint64_t{rd()} % 900'000'000);  // nine digits, never zero
 }
@@ -46,6 +51,7 @@ void http_router::handle(net::http_request request, net::http_responder respond)
         if (path.rfind("/v1/realtime/", 0) == 0) return native_api_.handle(std::move(request), std::move(with_cors));
         return with_cors(jsonapi_error(protocol::jsonapi::codes::not_found("no route for " + request.method + " " + request.path)));
     }
+    if (path == "/demo" || path.rfind("/demo/", 0) == 0) return demo_.handle(request, std::move(respond));
     if (path == "/") return respond(text_response(200, "Switchboard: connect with a Pusher client to /app/{key}"));
     respond(jsonapi_error(protocol::jsonapi::codes::not_found("no route for " + request.method + " " + request.path)));
 }

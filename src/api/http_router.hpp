@@ -2,6 +2,7 @@
 // The server's http_service: routes requests to Pusher's HTTP API (/apps/…), the native REST API
 // (/v1/realtime/…) and health checks, and turns WebSocket upgrades on /app/{key} into clients.
 
+#include "api/demo_pages.hpp"
 #include "api/hub.hpp"
 #include "api/native_rest_api.hpp"
 #include "api/pusher_http_api.hpp"
@@ -16,7 +17,7 @@ namespace sb::api {
 
 class http_router final : public net::http_service {
 public:
-    http_router(hub& h, const net::ws_limits& ws_limits);
+    http_router(hub& h, const net::ws_limits& ws_limits, demo_options demo = {});
 
     void handle(net::http_request request, net::http_responder respond) override;
     [[nodiscard]] bool accepts_websocket(std::string_view path) const override;
@@ -31,6 +32,7 @@ private:
     const net::ws_limits& ws_limits_;
     pusher_http_api pusher_api_;
     native_rest_api native_api_;
+    demo_pages demo_;
     std::uint64_t node_id_;
     std::vector<std::uint64_t> next_socket_;  // per shard, touched only by its shard
     std::atomic<bool> ready_{true};

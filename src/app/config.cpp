@@ -96,6 +96,10 @@ void apply_toml(server_config& c, const std::string& text, const std::string& or
     std::uint64_t cache_ttl_s = c.realtime.cache_ttl_ms / 1000;
     read(root, "cache_ttl", cache_ttl_s, origin);
     c.realtime.cache_ttl_ms = cache_ttl_s * 1000;
+    if (const toml::table* demo = root["demo"].as_table()) {
+        read(*demo, "web_dir", c.web_dir, origin);
+        read(*demo, "app", c.demo_token_app, origin);
+    }
     if (const toml::table* q = root["write_queue"].as_table()) {
         read(*q, "max_bytes", c.ws.max_queue_bytes, origin);
         read(*q, "max_frames", c.ws.max_queue_frames, origin);
@@ -170,6 +174,8 @@ void apply_environment(server_config& c, const std::map<std::string, std::string
             rest.remove_prefix(comma + 1);
         }
     }
+    if (auto v = get("SWITCHBOARD_WEB_DIR")) c.web_dir = *v;
+    if (auto v = get("SWITCHBOARD_DEMO_APP")) c.demo_token_app = *v;
     if (auto v = get("SWITCHBOARD_CLIENT_EVENTS")) {
         const bool on = parse_bool("SWITCHBOARD_CLIENT_EVENTS", *v);
         for (auto& app : c.apps) app.client_events = on;

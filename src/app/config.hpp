@@ -24,6 +24,8 @@ struct server_config {
     std::uint32_t shutdown_grace_s = 5;
     std::vector<core::app_config> apps;
     bool demo_app = false;  // no app configured: a demo app was generated
+    std::string web_dir;    // served under /demo/ ("": the web/ folder beside the build, if any)
+    std::string demo_token_app;  // app whose tokens POST /demo/token mints ("": none)
     api::realtime_options realtime;
     net::ws_limits ws;
     net::http_limits http;

@@ -60,11 +60,23 @@ sb::core::app_config demo_app(const std::string& data_dir) {
     return app;
 }
 
+// web/ beside the build folder (build/switchboard → web/), else ./web.
+std::string default_web_dir() {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    for (const fs::path& candidate : {exe.parent_path().parent_path() / "web", fs::current_path(ec) / "web"})
+        if (fs::is_directory(candidate, ec)) return candidate.string();
+    return {};
+}
+
 int serve(sb::app::server_config config) {
     if (config.apps.empty()) {
         config.apps.push_back(demo_app(config.data_dir));
         config.demo_app = true;
+        if (config.demo_token_app.empty()) config.demo_token_app = config.apps.front().id;
     }
+    if (config.web_dir.empty()) config.web_dir = default_web_dir();
     sb::app::finalize(config);
     spdlog::set_level(spdlog::level::from_str(config.log_level));
 
@@ -83,6 +95,7 @@ int serve(sb::app::server_config config) {
     for (const auto& app : srv.config().apps)
         std::printf("  app id=%s key=%s secret=%s%s\n", app.id.c_str(), app.key.c_str(), app.secret.c_str(),
                     config.demo_app ? "  (demo app: pass --app ID:KEY:SECRET to choose your own)" : "");
+    if (!config.web_dir.empty()) std::printf("  demo pages: http://%s:%u/demo/\n", config.host.c_str(), srv.port());
     std::printf("  pusher-js: new Pusher('%s', { wsHost: '%s', wsPort: %u, forceTLS: false, cluster: '' })\n",
                 srv.config().apps.front().key.c_str(), config.host.c_str(), srv.port());
     std::fflush(stdout);

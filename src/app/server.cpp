@@ -36,7 +36,8 @@ server::server(server_config config) : parts_(std::make_unique<parts>()) {
     const std::size_t read_buffer = std::max<std::size_t>(64 * 1024, p.config.ws.max_message_size + 64);
     p.shards = std::make_unique<net::shard_set>(p.config.threads, read_buffer);
     p.hub = std::make_unique<api::hub>(*p.shards, p.apps, p.config.realtime);
-    p.router = std::make_unique<api::http_router>(*p.hub, p.config.ws);
+    p.router = std::make_unique<api::http_router>(*p.hub, p.config.ws,
+                                                  api::demo_options{p.config.web_dir, p.config.demo_token_app});
     p.listener = std::make_unique<net::listener>(*p.shards, p.config.host, p.config.port, *p.router, p.config.http);
 }
 
