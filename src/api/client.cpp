@@ -1,13 +1,18 @@
 #include "api/client.hpp"
 
+#include "api/receipts.hpp"
 #include "core/channel_grant.hpp"
 #include "core/channel_name.hpp"
 #include "core/clock.hpp"
 #include "protocol/pusher/auth.hpp"
 #include "protocol/pusher/server_events.hpp"
+#include "history/storage_runner.hpp"
+#include "net/shard.hpp"
 #include "protocol/token/connection_token.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 namespace sb::api {
 
@@ -235,10 +240,12 @@ void client::on_command(pusher::subscribe_command&& cmd) {
     request.user_id = member_id;
     request.user_info = std::move(member_info);
     request.socket = id_;
+    if (native_) request.recover = cmd.recover;
+    const std::uint64_t recover_after = cmd.recover ? cmd.recover->offset : 0;
     std::weak_ptr<client> weak = std::static_pointer_cast<client>(shared_from_this());
     hub* h = &hub_;
     const bool native = native_;
-    hub_.subscribe(std::move(request), [weak, h, key, generation, member_id, presence, native,
+    hub_.subscribe(std::move(request), [weak, h, key, generation, member_id, presence, native, recover_after,
                                         cache = cls.traits.cache](subscribe_result result) {
         auto self = weak.lock();
         subscription* sub = self ? self->find_subscription(key.name) : nullptr;
@@ -259,12 +266,76 @@ void client::on_command(pusher::subscribe_command&& cmd) {
         self->send_text(presence ? result.presence_snapshot : pusher::subscription_succeeded(key.name));
         if (presence && native) self->send_text(result.presence_sync);
         if (cache) self->send_text(result.cached_frame ? *result.cached_frame : pusher::cache_miss(key.name));
+        switch (result.recover) {
+            case recovery::none:
+                break;
+            case recovery::from_memory:
+                for (const auto& text : result.missed) self->send_text(text);
+                self->send_text(pusher::recovered_event(key.name, true, result.offset, result.epoch));
+                break;
+            case recovery::impossible:
+                self->send_text(pusher::recovered_event(key.name, false, result.offset, result.epoch));
+                break;
+            case recovery::from_storage:
+                sub->recovering = true;
+                ++self->recovering_;
+                self->recover_from_storage(key.name, recover_after, result.offset, result.epoch);
+                break;
+        }
+    });
+}
+
+void client::deliver_while_recovering(const net::frame_ref& f, const void* channel) {
+    for (auto& s : subscriptions_)
+        if (s.active && s.where.channel == channel) {
+            if (!s.recovering) break;
+            s.held.push_back(f);
+            return;
+        }
+    send(f);
+}
+
+// Reads offsets (after, upto] from the store, sends them, then what arrived live meanwhile.
+void client::recover_from_storage(const std::string& channel, std::uint64_t after, std::uint64_t upto,
+                                  const std::string& epoch) {
+    constexpr std::uint64_t max_recovered = 1000;  // beyond this, history pages are the way
+    std::weak_ptr<client> weak = std::static_pointer_cast<client>(shared_from_this());
+    net::shard* home_shard = &home();
+    const std::string tenant = hub::storage_tenant(*tenant_);
+    auto finish = [weak, channel, upto, epoch](bool ok, std::vector<storage::message_record> messages) {
+        auto self = weak.lock();
+        if (!self) return;
+        subscription* sub = self->find_subscription(channel);
+        if (!sub || !sub->recovering) return;
+        if (ok)
+            for (const auto& m : messages)
+                self->send_text(pusher::native_channel_event(
+                    m.event, channel, m.data, pusher::message_meta{m.id, m.offset, epoch, m.user_id, m.created_at_ms}));
+        self->send_text(pusher::recovered_event(channel, ok, upto, epoch));
+        for (const auto& f : sub->held) self->send(f);
+        sub->held.clear();
+        sub->recovering = false;
+        --self->recovering_;
+    };
+    if (upto - after > max_recovered) return finish(false, {});
+    hub_.history()->read([home_shard, tenant, channel, after, upto, finish](storage::connection& conn) mutable {
+        // Messages not yet committed by the writer appear within milliseconds: look twice more.
+        std::vector<storage::message_record> messages;
+        bool ok = false;
+        for (int attempt = 0; attempt < 3 && !ok; ++attempt) {
+            if (attempt) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            messages = conn.since_offset(tenant, channel, after, upto - after);
+            ok = messages.size() == upto - after;
+            for (std::size_t i = 0; ok && i < messages.size(); ++i) ok = messages[i].offset == after + 1 + i;
+        }
+        home_shard->post([finish, ok, messages = std::move(messages)]() mutable { finish(ok, std::move(messages)); });
     });
 }
 
 void client::on_command(pusher::unsubscribe_command&& cmd) {
     subscription* sub = find_subscription(cmd.channel);
     if (!sub) return;
+    if (sub->recovering) --recovering_;
     for (const auto& t : typing_)
         if (t.channel == cmd.channel) {
             send_typing(cmd.channel, false, t.user_name);
@@ -325,6 +396,7 @@ void client::client_event(pusher::channel_event_command&& cmd) {
     pub.event = std::move(cmd.event);
     pub.data = std::move(cmd.data);
     pub.exclude = id_;
+    pub.storable = false;
     if (cls.traits.kind == core::channel_kind::presence_channel) {
         pub.user_id = sub->member_id;
         pub.user_id_in_pusher_frame = true;
@@ -356,6 +428,7 @@ void client::native_send(pusher::channel_event_command&& cmd) {
     if (!cmd.echo) pub.exclude = id_;
     pub.user_id = sub->member_id.empty() ? user_id_ : sub->member_id;
     pub.idempotency_key = std::move(cmd.idempotency_key);
+    pub.storable = pub.event == "message";
     if (cmd.ack.empty()) return hub_.publish(std::move(pub), {});
     std::weak_ptr<client> weak = std::static_pointer_cast<client>(shared_from_this());
     hub_.publish(std::move(pub), [weak, channel = std::move(cmd.channel), ack = std::move(cmd.ack)](publish_result r) {
@@ -427,6 +500,7 @@ void client::send_typing(const std::string& channel, bool typing, const std::str
     pub.to = audience::native_only;
     pub.exclude = id_;
     pub.cacheable = false;
+    pub.storable = false;
     pub.user_id = user_id_;
     hub_.publish(std::move(pub), {});
 }
@@ -437,7 +511,23 @@ void client::stop_all_typing() {
 }
 
 void client::on_command(pusher::read_command&& cmd) {
-    send_error(errors::invalid_message, "read receipts for " + cmd.channel + " need message history");
+    if (!native_) return send_error(errors::invalid_message, "switchboard: events need extensions=native");
+    if (user_id_.empty())
+        return send_error(errors::invalid_message, "read receipts need a user: connect with a token or sign in");
+    subscription* sub = find_subscription(cmd.channel);
+    if (!sub || !sub->active) return send_error(errors::invalid_message, "switchboard:read needs a joined channel");
+    std::weak_ptr<client> weak = std::static_pointer_cast<client>(shared_from_this());
+    mark_read(hub_, *tenant_, cmd.channel, user_id_, cmd.message_id, [weak, channel = cmd.channel](mark_read_result r) {
+        auto self = weak.lock();
+        if (!self) return;
+        using st = mark_read_result::status;
+        if (r.outcome == st::unknown_message)
+            self->send_error(errors::invalid_message, "no such message in " + channel);
+        else if (r.outcome == st::no_history)
+            self->send_error(errors::invalid_message, channel + " keeps no history, so it has no read receipts");
+        else if (r.outcome == st::failed)
+            self->send_error(errors::invalid_message, "the read receipt could not be stored; retry");
+    });
 }
 
 void client::on_detach() {
@@ -445,6 +535,7 @@ void client::on_detach() {
     for (auto& s : subscriptions_)
         if (s.active) hub_.detach(s.where, s.member_id);
     subscriptions_.clear();
+    recovering_ = 0;
     if (user_registered_) hub_.remove_user(*this, tenant_->index, user_id_);
     user_registered_ = false;
     if (counted_in_tenant_) tenant_->runtime->connections.fetch_sub(1, std::memory_order_relaxed);

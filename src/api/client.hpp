@@ -41,8 +41,12 @@ public:
     [[nodiscard]] const std::string& user_id() const noexcept { return user_id_; }
     [[nodiscard]] bool native() const noexcept { return native_; }
 
-    // A publication fanned out to this connection.
-    void deliver(const net::frame_ref& f) { send(f); }
+    // A publication fanned out to this connection on `channel` (the subscription index entry).
+    // While a subscription recovers missed messages, its live messages wait behind them.
+    void deliver(const net::frame_ref& f, const void* channel) {
+        if (recovering_ == 0) return send(f);
+        deliver_while_recovering(f, channel);
+    }
     // The subscription index moved this client within a channel's subscriber list.
     void move_slot(const void* channel, std::uint32_t slot) noexcept;
     // Sends pusher:error with the code and closes with it.
@@ -63,6 +67,8 @@ private:
         std::uint32_t generation = 0;
         bool active = false;    // false while the home shard has not answered
         bool presence = false;
+        bool recovering = false;            // missed messages are being read from the store
+        std::vector<net::frame_ref> held;   // live messages that arrived meanwhile
     };
     struct typing_state {
         std::string channel;
@@ -79,6 +85,9 @@ private:
     void on_command(protocol::pusher::typing_command&& cmd);
     void on_command(protocol::pusher::read_command&& cmd);
     void client_event(protocol::pusher::channel_event_command&& cmd);
+    void deliver_while_recovering(const net::frame_ref& f, const void* channel);
+    void recover_from_storage(const std::string& channel, std::uint64_t after, std::uint64_t upto,
+                              const std::string& epoch);
     void native_send(protocol::pusher::channel_event_command&& cmd);
     void send_typing(const std::string& channel, bool typing, const std::string& user_name);
     void stop_all_typing();
@@ -109,6 +118,7 @@ private:
     core::token_bucket client_events_;
     std::uint64_t ping_sent_ms_ = 0;
     std::uint32_t next_generation_ = 0;
+    std::uint32_t recovering_ = 0;  // subscriptions holding live messages back
     bool counted_in_tenant_ = false;
     bool counted_in_server_ = false;
     bool user_registered_ = false;

@@ -1,11 +1,13 @@
 #include "api/hub.hpp"
 
 #include "api/client.hpp"
+#include "core/channel_grant.hpp"
 #include "core/channel_name.hpp"
 #include "core/channel_state.hpp"
 #include "core/clock.hpp"
 #include "core/subscription_index.hpp"
 #include "net/frame.hpp"
+#include "history/storage_runner.hpp"
 #include "net/shard.hpp"
 #include "protocol/pusher/server_events.hpp"
 
@@ -80,10 +82,14 @@ struct hub::shard_state {
     std::unordered_map<user_key, std::vector<client*>, user_key_hash> users;  // signed-in users here
     core::ulid_generator ids;
     idempotency_window recent;
+    // History channels waiting for their position from the store, with what to run then.
+    std::unordered_map<core::channel_key, std::vector<net::unique_task>, core::channel_key_hash, core::channel_key_equal>
+        awaiting_position;
 };
 
-hub::hub(net::shard_set& shards, const core::app_registry& apps, const realtime_options& options)
-    : shards_(shards), apps_(apps), options_(options) {
+hub::hub(net::shard_set& shards, const core::app_registry& apps, const realtime_options& options,
+         history::storage_runner* history, history_options history_opts)
+    : shards_(shards), apps_(apps), options_(options), history_(history), history_opts_(history_opts) {
     std::random_device rd;
     for (std::uint32_t i = 0; i < shards.size(); ++i)
         states_.push_back(std::make_unique<shard_state>((std::uint64_t{rd()} << 32) ^ rd() ^ i));
@@ -108,67 +114,142 @@ std::uint32_t hub::home_of(const core::channel_key& key) const noexcept {
     return static_cast<std::uint32_t>(core::channel_key_hash{}(key) % shards_.size());
 }
 
-namespace {
+std::string hub::storage_tenant(const core::tenant& t) {
+    return t.config.id + "/" + std::string(core::to_string(t.env));
+}
 
-core::channel_state& home_channel(channel_map& home, const core::channel_key& key, std::uint32_t shard_count,
-                                  std::size_t max_members, core::ulid_generator& ids) {
-    auto it = home.find(key);
-    if (it != home.end()) return it->second;
+bool hub::keeps_history(const core::tenant& t, std::string_view channel) const {
+    if (!history_) return false;
+    if (core::classify_channel(channel).traits.kind == core::channel_kind::server_to_user) return false;
+    return core::matches_any_grant(t.config.history_channels, channel);
+}
+
+core::channel_state& hub::home_channel(const core::channel_key& key) {
+    auto& st = state_here();
+    auto it = st.home.find(key);
+    if (it != st.home.end()) return it->second;
     const bool presence = core::classify_channel(key.name).traits.kind == core::channel_kind::presence_channel;
-    auto& ch = home.emplace(key, core::channel_state(shard_count, presence, max_members)).first->second;
-    ch.set_epoch(ids.next("", core::wall_clock_ms()).substr(16));  // the random tail
+    auto& ch = st.home.emplace(key, core::channel_state(shards_.size(), presence, options_.max_presence_members))
+                   .first->second;
+    ch.set_epoch(st.ids.next("", core::wall_clock_ms()).substr(16));  // the random tail of a fresh id
+    if (keeps_history(apps_.at(key.tenant), key.name)) ch.keep_history(history_opts_.recent_messages);
+    ch.touch(core::steady_clock_ms());
     return ch;
 }
 
-void forget_if_idle(channel_map& home, const core::channel_key& key) {
+namespace {
+
+void forget_if_idle(channel_map& home, const core::channel_key& key, std::uint64_t idle_ms) {
     auto it = home.find(key);
-    if (it != home.end() && it->second.disposable(core::steady_clock_ms())) home.erase(it);
+    if (it != home.end() && it->second.disposable(core::steady_clock_ms(), idle_ms)) home.erase(it);
 }
 
 }  // namespace
+
+void hub::sweep_idle_channels() {
+    auto& home = state_here().home;
+    const auto now = core::steady_clock_ms();
+    for (auto it = home.begin(); it != home.end();) {
+        if (it->second.disposable(now, history_opts_.idle_channel_ms))
+            it = home.erase(it);
+        else
+            ++it;
+    }
+}
+
+bool hub::needs_position(const core::channel_state& ch) noexcept {
+    return ch.keeps_history() && !ch.position_loaded();
+}
+
+void hub::await_position(const core::channel_key& key, net::unique_task retry) {
+    auto& waiting = state_here().awaiting_position[key];
+    waiting.push_back(std::move(retry));
+    if (waiting.size() > 1) return;  // already asked
+    net::shard* home = net::shard::current();
+    const std::string tenant = storage_tenant(apps_.at(key.tenant));
+    history_->read([this, home, key, tenant](storage::connection& conn) {
+        auto position = conn.position(tenant, key.name);
+        home->post([this, key, position = std::move(position)]() mutable {
+            auto& st = state_here();
+            home_channel(key).load_position(position.last_offset, std::move(position.epoch));
+            auto node = st.awaiting_position.extract(key);
+            if (node.empty()) return;
+            for (auto& task : node.mapped()) task();
+        });
+    });
+}
+
 
 void hub::subscribe(subscribe_request request, net::unique_callback<subscribe_result> done) {
     net::shard* origin = net::shard::current();
     const std::uint32_t from = origin->index();
     const std::uint32_t home = home_of(request.key);  // before the lambda moves the request
-    shards_.invoke_on(home, [this, origin, from, req = std::move(request),
-                                             done = std::move(done)]() mutable {
-        auto& st = state_here();
-        subscribe_result result;
-        const core::tenant& tenant = apps_.at(req.key.tenant);
-        core::channel_state& ch = home_channel(st.home, req.key, shards_.size(), options_.max_presence_members, st.ids);
-        if (!ch.occupied() && tenant.limits.max_channels &&
-            tenant.runtime->occupied_channels.load(std::memory_order_relaxed) >=
-                static_cast<std::int64_t>(*tenant.limits.max_channels)) {
-            result.outcome = subscribe_result::status::channel_limit;
+    shards_.invoke_on(home, [this, origin, from, req = std::move(request), done = std::move(done)]() mutable {
+        home_subscribe(std::move(req), origin, from, std::move(done));
+    });
+}
+
+void hub::home_subscribe(subscribe_request req, net::shard* origin, std::uint32_t from,
+                         net::unique_callback<subscribe_result> done) {
+    auto& st = state_here();
+    core::channel_state& ch = home_channel(req.key);
+    const core::channel_key key = req.key;
+    if (needs_position(ch))
+        return await_position(key, [this, req = std::move(req), origin, from, done = std::move(done)]() mutable {
+            home_subscribe(std::move(req), origin, from, std::move(done));
+        });
+    subscribe_result result;
+    const core::tenant& tenant = apps_.at(req.key.tenant);
+    ch.touch(core::steady_clock_ms());
+    if (!ch.occupied() && tenant.limits.max_channels &&
+        tenant.runtime->occupied_channels.load(std::memory_order_relaxed) >=
+            static_cast<std::int64_t>(*tenant.limits.max_channels)) {
+        result.outcome = subscribe_result::status::channel_limit;
+    } else {
+        const auto joined = ch.join(from, req.native, req.user_id, req.user_info);
+        if (req.presence && !req.user_id.empty() && joined.presence == core::presence_set::join_result::full) {
+            result.outcome = subscribe_result::status::presence_full;
         } else {
-            const auto joined = ch.join(from, req.native, req.user_id, req.user_info);
-            if (req.presence && !req.user_id.empty() && joined.presence == core::presence_set::join_result::full) {
-                result.outcome = subscribe_result::status::presence_full;
-            } else {
-                if (joined.became_occupied) tenant.runtime->occupied_channels.fetch_add(1, std::memory_order_relaxed);
-                if (req.presence) {
-                    if (!req.user_id.empty() && joined.presence == core::presence_set::join_result::first_connection) {
-                        auto f = std::make_shared<frames>();
-                        f->group[0] = net::frame::text(events::member_added(req.key.name, req.user_id, req.user_info));
-                        f->group[1] = net::frame::text(
-                            events::presence_member_event("presence:join", req.key.name, req.user_id, req.user_info));
-                        fan_out(ch.shard_mask(), req.key, std::move(f), req.socket);
-                    }
-                    result.presence_snapshot = events::presence_subscription_succeeded(req.key.name, *ch.presence());
-                    if (req.native) result.presence_sync = events::presence_sync(req.key.name, *ch.presence());
+            if (joined.became_occupied) tenant.runtime->occupied_channels.fetch_add(1, std::memory_order_relaxed);
+            if (req.presence) {
+                if (!req.user_id.empty() && joined.presence == core::presence_set::join_result::first_connection) {
+                    auto f = std::make_shared<frames>();
+                    f->group[0] = net::frame::text(events::member_added(req.key.name, req.user_id, req.user_info));
+                    f->group[1] = net::frame::text(
+                        events::presence_member_event("presence:join", req.key.name, req.user_id, req.user_info));
+                    fan_out(ch.shard_mask(), req.key, std::move(f), req.socket);
                 }
-                if (req.cache) {
-                    if (const auto* cached = ch.cache(core::steady_clock_ms()))
-                        result.cached_frame = events::channel_event(cached->event, req.key.name, cached->data, cached->user_id);
+                result.presence_snapshot = events::presence_subscription_succeeded(req.key.name, *ch.presence());
+                if (req.native) result.presence_sync = events::presence_sync(req.key.name, *ch.presence());
+            }
+            if (req.cache) {
+                if (const auto* cached = ch.cache(core::steady_clock_ms()))
+                    result.cached_frame = events::channel_event(cached->event, req.key.name, cached->data, cached->user_id);
+            }
+            result.offset = ch.last_offset();
+            result.epoch = ch.epoch();
+            if (req.recover) {
+                const auto& want = *req.recover;
+                const auto& recent = ch.recent();
+                if (want.epoch != ch.epoch() || want.offset > ch.last_offset()) {
+                    result.recover = recovery::impossible;
+                } else if (want.offset == ch.last_offset()) {
+                    result.recover = recovery::from_memory;  // nothing was missed
+                } else if (!recent.empty() && recent.front().offset <= want.offset + 1) {
+                    result.recover = recovery::from_memory;
+                    for (const auto& m : recent)
+                        if (m.offset > want.offset)
+                            result.missed.push_back(events::native_channel_event(
+                                m.event, req.key.name, m.data,
+                                events::message_meta{m.id, m.offset, ch.epoch(), m.user_id, m.created_at_ms}));
+                } else {
+                    result.recover = ch.keeps_history() ? recovery::from_storage : recovery::impossible;
                 }
-                result.offset = ch.last_offset();
-                result.epoch = ch.epoch();
             }
         }
-        forget_if_idle(st.home, req.key);
-        origin->post([done = std::move(done), result = std::move(result)]() mutable { done(std::move(result)); });
-    });
+    }
+    forget_if_idle(st.home, key, history_opts_.idle_channel_ms);
+    origin->post([done = std::move(done), result = std::move(result)]() mutable { done(std::move(result)); });
 }
 
 hub::attachment hub::attach(client& c, const core::channel_key& key, bool native) {
@@ -206,7 +287,7 @@ void hub::leave(const core::channel_key& key, bool native, std::string user_id) 
             fan_out(ch.shard_mask(), key, std::move(f), {});
         }
         if (left.became_vacant) apps_.at(key.tenant).runtime->occupied_channels.fetch_sub(1, std::memory_order_relaxed);
-        forget_if_idle(st.home, key);
+        forget_if_idle(st.home, key, history_opts_.idle_channel_ms);
     });
 }
 
@@ -264,55 +345,154 @@ void hub::publish(publication pub, net::unique_callback<publish_result> done) {
     net::shard* origin = net::shard::current();
     core::channel_key key{pub.tenant->index, pub.channel};
     const std::uint32_t home = home_of(key);  // before the lambda moves the key
-    shards_.invoke_on(home, [this, origin, key = std::move(key), pub = std::move(pub),
-                                     done = std::move(done)]() mutable {
-        auto& st = state_here();
-        publish_result result;
-        const std::uint64_t now_steady = core::steady_clock_ms();
-        std::string scope;
-        if (!pub.idempotency_key.empty()) {
-            scope = idempotency_scope(key, pub.idempotency_key);
-            if (const publish_result* seen = st.recent.find(scope, now_steady)) {
-                result = *seen;
-                result.duplicate = true;
-                if (done) origin->post([done = std::move(done), result]() mutable { done(result); });
-                return;
-            }
-        }
-        const auto traits = core::classify_channel(key.name).traits;
-        result.created_at_ms = core::wall_clock_ms();
-        result.id = st.ids.next("msg_", result.created_at_ms);
-        auto it = st.home.find(key);
-        const bool keep = traits.cache && pub.cacheable && pub.to == audience::everyone;
-        if (it == st.home.end() && keep)
-            home_channel(st.home, key, shards_.size(), options_.max_presence_members, st.ids);
-        it = st.home.find(key);
-        if (it != st.home.end()) {
-            core::channel_state& ch = it->second;
-            if (pub.to == audience::everyone) {
-                result.offset = ch.next_offset();
-                result.epoch = ch.epoch();
-            }
-            result.subscription_count = ch.subscriptions();
-            result.user_count = ch.presence() ? static_cast<std::uint32_t>(ch.presence()->size()) : 0;
-            if (keep)
-                ch.set_cache({pub.event, pub.data, pub.user_id_in_pusher_frame ? pub.user_id : std::string{},
-                              now_steady + options_.cache_ttl_ms});
-            if (ch.shard_mask() != 0) {
-                auto f = std::make_shared<frames>();
-                if (pub.to == audience::everyone && ch.plain_subscriptions() > 0)
-                    f->group[0] = net::frame::text(events::channel_event(
-                        pub.event, key.name, pub.data, pub.user_id_in_pusher_frame ? pub.user_id : std::string_view{}));
-                if (ch.native_subscriptions() > 0)
-                    f->group[1] = net::frame::text(events::native_channel_event(
-                        pub.event, key.name, pub.data,
-                        events::message_meta{result.id, result.offset, result.epoch, pub.user_id, result.created_at_ms}));
-                if (f->group[0] || f->group[1]) fan_out(ch.shard_mask(), key, std::move(f), pub.exclude);
-            }
-        }
-        if (!scope.empty()) st.recent.remember(std::move(scope), result, now_steady + options_.idempotency_window_ms);
-        if (done) origin->post([done = std::move(done), result = std::move(result)]() mutable { done(std::move(result)); });
+    shards_.invoke_on(home, [this, origin, key = std::move(key), pub = std::move(pub), done = std::move(done)]() mutable {
+        home_publish(std::move(key), std::move(pub), origin, std::move(done));
     });
+}
+
+void hub::home_publish(core::channel_key key, publication pub, net::shard* origin,
+                       net::unique_callback<publish_result> done) {
+    auto& st = state_here();
+    const std::uint64_t now_steady = core::steady_clock_ms();
+    auto reply = [origin](net::unique_callback<publish_result>& cb, publish_result r) {
+        if (cb) origin->post([cb = std::move(cb), r = std::move(r)]() mutable { cb(std::move(r)); });
+    };
+    std::string scope;
+    if (!pub.idempotency_key.empty()) {
+        scope = idempotency_scope(key, pub.idempotency_key);
+        if (const publish_result* seen = st.recent.find(scope, now_steady)) {
+            publish_result again = *seen;
+            again.duplicate = true;
+            return reply(done, std::move(again));
+        }
+    }
+    const auto traits = core::classify_channel(key.name).traits;
+    const bool keep_cache = traits.cache && pub.cacheable && pub.to == audience::everyone;
+    const bool store = pub.storable && pub.to == audience::everyone && keeps_history(apps_.at(key.tenant), key.name);
+    auto it = st.home.find(key);
+    if (it == st.home.end() && (keep_cache || store)) home_channel(key);
+    it = st.home.find(key);
+    if (it != st.home.end() && needs_position(it->second))
+        return await_position(key, [this, key, pub = std::move(pub), origin, done = std::move(done)]() mutable {
+            home_publish(std::move(key), std::move(pub), origin, std::move(done));
+        });
+
+    publish_result result;
+    result.created_at_ms = core::wall_clock_ms();
+    result.id = st.ids.next("msg_", result.created_at_ms);
+    if (it != st.home.end()) {
+        core::channel_state& ch = it->second;
+        ch.touch(now_steady);
+        if (pub.to == audience::everyone) {
+            result.offset = ch.next_offset();
+            result.epoch = ch.epoch();
+        }
+        result.subscription_count = ch.subscriptions();
+        result.user_count = ch.presence() ? static_cast<std::uint32_t>(ch.presence()->size()) : 0;
+        if (keep_cache)
+            ch.set_cache({pub.event, pub.data, pub.user_id_in_pusher_frame ? pub.user_id : std::string{},
+                          now_steady + options_.cache_ttl_ms});
+        if (ch.shard_mask() != 0) {
+            auto f = std::make_shared<frames>();
+            if (pub.to == audience::everyone && ch.plain_subscriptions() > 0)
+                f->group[0] = net::frame::text(events::channel_event(
+                    pub.event, key.name, pub.data, pub.user_id_in_pusher_frame ? pub.user_id : std::string_view{}));
+            if (ch.native_subscriptions() > 0)
+                f->group[1] = net::frame::text(events::native_channel_event(
+                    pub.event, key.name, pub.data,
+                    events::message_meta{result.id, ch.keeps_history() ? result.offset : 0, result.epoch, pub.user_id,
+                                         result.created_at_ms}));
+            if (f->group[0] || f->group[1]) fan_out(ch.shard_mask(), key, std::move(f), pub.exclude);
+        }
+        if (store) {
+            ch.remember({result.offset, result.id, pub.event, pub.data, pub.user_id, result.created_at_ms});
+            ch.append_started();
+            storage::message_record record;
+            record.tenant = storage_tenant(*pub.tenant);
+            record.channel = key.name;
+            record.id = result.id;
+            record.offset = result.offset;
+            record.user_id = pub.user_id;
+            record.event = std::move(pub.event);
+            record.data = std::move(pub.data);
+            record.created_at_ms = result.created_at_ms;
+            record.idempotency_key = std::move(pub.idempotency_key);
+            if (!scope.empty()) st.recent.remember(std::move(scope), result, now_steady + options_.idempotency_window_ms);
+            net::shard* home = net::shard::current();
+            history_->append(std::move(record), [this, home, origin, key, result, done = std::move(done)](bool stored) mutable {
+                home->post([this, key] {
+                    if (auto h = state_here().home.find(key); h != state_here().home.end()) h->second.append_finished();
+                });
+                result.stored = stored;
+                result.failed = !stored;
+                if (done) origin->post([done = std::move(done), result = std::move(result)]() mutable { done(std::move(result)); });
+            });
+            return;
+        }
+    }
+    if (!scope.empty()) st.recent.remember(std::move(scope), result, now_steady + options_.idempotency_window_ms);
+    reply(done, std::move(result));
+}
+
+struct hub::import_job {
+    core::channel_key key;
+    std::vector<import_item> items;
+    net::unique_callback<std::vector<publish_result>> done;
+};
+
+void hub::import_messages(const core::tenant& t, std::string channel, std::vector<import_item> items,
+                          net::unique_callback<std::vector<publish_result>> done) {
+    net::shard* origin = net::shard::current();
+    auto job = std::make_shared<import_job>(import_job{core::channel_key{t.index, std::move(channel)}, std::move(items),
+                                                       std::move(done)});
+    const std::uint32_t home = home_of(job->key);
+    shards_.invoke_on(home, [this, origin, job] { home_import(job, origin); });
+}
+
+void hub::home_import(std::shared_ptr<import_job> job, net::shard* origin) {
+    core::channel_state& ch = home_channel(job->key);
+    if (needs_position(ch)) return await_position(job->key, [this, job, origin] { home_import(job, origin); });
+    ch.touch(core::steady_clock_ms());
+    if (job->items.empty()) {
+        origin->post([job] { job->done({}); });
+        return;
+    }
+    // Ids carry the original times, so pages sort imported messages among the others.
+    std::random_device rd;
+    core::ulid_generator ids((std::uint64_t{rd()} << 32) ^ rd());
+    struct progress {
+        std::vector<publish_result> results;
+        std::size_t remaining = 0;
+        bool ok = true;
+    };
+    auto p = std::make_shared<progress>();
+    p->results.resize(job->items.size());
+    p->remaining = job->items.size();
+    net::shard* home_shard = net::shard::current();
+    const std::string tenant = storage_tenant(apps_.at(job->key.tenant));
+    for (std::size_t i = 0; i < job->items.size(); ++i) {
+        auto& item = job->items[i];
+        publish_result r;
+        r.created_at_ms = item.created_at_ms;
+        r.id = ids.next("msg_", item.created_at_ms);
+        r.offset = ch.next_offset();
+        r.epoch = ch.epoch();
+        p->results[i] = r;
+        ch.append_started();
+        storage::message_record record{tenant, job->key.name, r.id, r.offset, std::move(item.user_id),
+                                       std::move(item.event), std::move(item.data), item.created_at_ms, {}};
+        // Completions run one at a time on the writer thread, so `p` needs no lock.
+        history_->append(std::move(record), [this, p, job, home_shard, origin, i](bool stored) {
+            home_shard->post([this, job] {
+                auto& home = state_here().home;
+                if (auto h = home.find(job->key); h != home.end()) h->second.append_finished();
+            });
+            p->results[i].stored = stored;
+            p->ok = p->ok && stored;
+            if (--p->remaining == 0)
+                origin->post([p, job] { job->done(p->ok ? std::move(p->results) : std::vector<publish_result>{}); });
+        });
+    }
 }
 
 void hub::fan_out(std::uint64_t shard_mask, const core::channel_key& key, std::shared_ptr<const frames> f,
@@ -326,10 +506,10 @@ void hub::fan_out(std::uint64_t shard_mask, const core::channel_key& key, std::s
                 if (!f->group[g] || channel->groups[g].empty()) continue;
                 const net::frame_ref local(f->group[g]);
                 if (exclude.empty()) {
-                    for (client* c : channel->groups[g]) c->deliver(local);
+                    for (client* c : channel->groups[g]) c->deliver(local, channel);
                 } else {
                     for (client* c : channel->groups[g])
-                        if (!(c->id() == exclude)) c->deliver(local);
+                        if (!(c->id() == exclude)) c->deliver(local, channel);
                 }
             }
         });

@@ -18,6 +18,7 @@
 // on that same shard. Methods never block; they post.
 
 #include "api/realtime_options.hpp"
+#include "protocol/pusher/client_message.hpp"
 #include "core/app.hpp"
 #include "core/channel_key.hpp"
 #include "core/ids.hpp"
@@ -34,6 +35,14 @@ namespace sb::net {
 class shard_set;
 class shard;
 }  // namespace sb::net
+
+namespace sb::history {
+class storage_runner;
+}  // namespace sb::history
+
+namespace sb::core {
+class channel_state;
+}  // namespace sb::core
 
 namespace sb::api {
 
@@ -53,6 +62,9 @@ struct publication {
     audience to = audience::everyone;
     bool cacheable = true;          // cache channels remember it
     std::string idempotency_key;    // a repeat within the window is not delivered again
+    // Kept in history when the channel keeps history: what servers publish and clients' `message`
+    // events; not client- events, typing or custom client events such as cursor moves.
+    bool storable = true;
 };
 
 struct publish_result {
@@ -63,6 +75,8 @@ struct publish_result {
     std::string epoch;
     std::uint64_t created_at_ms = 0;
     bool duplicate = false;   // an idempotent repeat: nothing was delivered
+    bool stored = false;      // durable in the history store
+    bool failed = false;      // should have been stored but was not (the server stopped first)
 };
 
 struct subscribe_request {
@@ -73,6 +87,15 @@ struct subscribe_request {
     std::string user_id;    // presence member (empty: subscribe without membership)
     std::string user_info;  // presence member info (JSON text)
     core::socket_id socket;
+    std::optional<protocol::pusher::recover_position> recover;
+};
+
+// How a resubscribing client gets what it missed (docs/protocol.md "Recovery").
+enum class recovery : std::uint8_t {
+    none,          // nothing asked
+    from_memory,   // the missed messages are in subscribe_result::missed
+    from_storage,  // read offsets (recover.offset, offset] from the store
+    impossible,    // other epoch, or the channel keeps no history: fetch history instead
 };
 
 struct subscribe_result {
@@ -83,6 +106,21 @@ struct subscribe_result {
     std::optional<std::string> cached_frame;  // the cache channel's last event, framed text
     std::uint64_t offset = 0;       // the channel's last offset when the subscriber joined
     std::string epoch;
+    recovery recover = recovery::none;
+    std::vector<std::string> missed;  // native frame texts, in order, for recovery::from_memory
+};
+
+// One message of POST …/messages/import.
+struct import_item {
+    std::string user_id;
+    std::string event;
+    std::string data;
+    std::uint64_t created_at_ms = 0;
+};
+
+struct history_options {
+    std::size_t recent_messages = 64;       // per channel, in memory, for quick recovery
+    std::uint64_t idle_channel_ms = 60'000; // how long a vacant history channel keeps its position
 };
 
 struct presence_change {
@@ -108,7 +146,9 @@ struct channel_summary {
 
 class hub {
 public:
-    hub(net::shard_set& shards, const core::app_registry& apps, const realtime_options& options);
+    // `history` may be null: then no channel keeps history.
+    hub(net::shard_set& shards, const core::app_registry& apps, const realtime_options& options,
+        history::storage_runner* history = nullptr, history_options history_opts = {});
     ~hub();
 
     // Joins the channel on its home shard and answers on the caller's shard. On ok the caller
@@ -130,7 +170,17 @@ public:
     // Undoes a subscribe whose reply arrived after the client gave up on it.
     void leave(const core::channel_key& key, bool native, std::string user_id);
 
+    // Delivers a publication; for channels that keep history `done` runs once it is stored.
     void publish(publication pub, net::unique_callback<publish_result> done);
+    // Stores messages that happened elsewhere (no live delivery), numbered after the channel's
+    // last offset, in the given order. `done(ids)` once all are stored (empty on failure).
+    void import_messages(const core::tenant& t, std::string channel, std::vector<import_item> items,
+                         net::unique_callback<std::vector<publish_result>> done);
+    // True when the tenant's channel keeps history.
+    [[nodiscard]] bool keeps_history(const core::tenant& t, std::string_view channel) const;
+    [[nodiscard]] history::storage_runner* history() const noexcept { return history_; }
+    // "<app_id>/<environment>": the tenant as the store names it.
+    [[nodiscard]] static std::string storage_tenant(const core::tenant& t);
     // Enter, update or leave a presence channel's membership without (un)subscribing.
     // `done(true)` when the change was applied.
     void change_presence(core::channel_key key, presence_change change, net::unique_callback<bool> done);
@@ -161,16 +211,33 @@ public:
     [[nodiscard]] const realtime_options& options() const noexcept { return options_; }
     [[nodiscard]] const core::app_registry& apps() const noexcept { return apps_; }
 
+    // Forgets idle channel state on this shard (called by the shard's tick).
+    void sweep_idle_channels();
+
 private:
     struct shard_state;
     struct frames;
     shard_state& state_here();
+    void home_subscribe(subscribe_request req, net::shard* origin, std::uint32_t from,
+                        net::unique_callback<subscribe_result> done);
+    void home_publish(core::channel_key key, publication pub, net::shard* origin,
+                      net::unique_callback<publish_result> done);
+    struct import_job;
+    void home_import(std::shared_ptr<import_job> job, net::shard* origin);
+    // A history channel whose position is not loaded yet must wait for it (await_position):
+    // test first, then build the retry (building it moves the caller's arguments away).
+    [[nodiscard]] static bool needs_position(const core::channel_state& ch) noexcept;
+    // Queues `retry` until the channel's position is loaded. Call on the home shard.
+    void await_position(const core::channel_key& key, net::unique_task retry);
+    core::channel_state& home_channel(const core::channel_key& key);
     void fan_out(std::uint64_t shard_mask, const core::channel_key& key, std::shared_ptr<const frames> f,
                  core::socket_id exclude);
 
     net::shard_set& shards_;
     const core::app_registry& apps_;
     const realtime_options& options_;
+    history::storage_runner* history_;
+    history_options history_opts_;
     std::vector<std::unique_ptr<shard_state>> states_;
     std::atomic<std::int64_t> connections_{0};
 };

@@ -1,5 +1,6 @@
 #include "api/native_rest_api.hpp"
 
+#include "api/history_api.hpp"
 #include "api/responses.hpp"
 #include "core/channel_grant.hpp"
 #include "core/clock.hpp"
@@ -64,7 +65,9 @@ std::variant<rest_caller, jsonapi::error> authenticate(const core::app_registry&
 
 }  // namespace
 
-native_rest_api::native_rest_api(hub& h) : hub_(h) {
+native_rest_api::~native_rest_api() = default;
+
+native_rest_api::native_rest_api(hub& h) : hub_(h), history_(std::make_unique<history_api>(h)) {
     std::random_device rd;
     for (std::uint32_t i = 0; i < h.shards().size(); ++i)
         ids_.push_back(std::make_unique<core::ulid_generator>((std::uint64_t{rd()} << 32) ^ rd()));
@@ -90,6 +93,8 @@ void native_rest_api::handle(net::http_request request, net::http_responder resp
         if (!post) return respond(jsonapi_error(jsonapi::codes::method_not_allowed("use POST")));
         return mint_token(caller, request, std::move(respond));
     }
+    if (segments.size() >= 3 && (segments[2] == "channels" || segments[2] == "messages"))
+        return history_->handle(caller, request, segments, std::move(respond));
     respond(jsonapi_error(jsonapi::codes::not_found("no route for " + request.method + " " + request.path)));
 }
 
@@ -140,6 +145,10 @@ void native_rest_api::publish(const rest_caller& caller, const net::http_request
         hub_.publish(std::move(pub), [g, i](publish_result r) {
             g->results[i] = std::move(r);
             if (--g->remaining > 0) return;
+            for (const auto& res : g->results)
+                if (res.failed)
+                    return g->respond(jsonapi_error(jsonapi::codes::connection_failed(
+                        "the server is shutting down; the message was not stored")));
             std::string items;
             for (std::size_t k = 0; k < g->results.size(); ++k) {
                 const auto& res = g->results[k];

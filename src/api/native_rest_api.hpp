@@ -30,6 +30,7 @@ struct rest_caller {
 class native_rest_api {
 public:
     explicit native_rest_api(hub& h);
+    ~native_rest_api();
 
     // `request.path` starts with /v1/realtime/.
     void handle(net::http_request request, net::http_responder respond);
@@ -40,6 +41,7 @@ private:
 
     hub& hub_;
     std::vector<std::unique_ptr<core::ulid_generator>> ids_;  // one per shard
+    std::unique_ptr<class history_api> history_;
 };
 
 }  // namespace sb::api

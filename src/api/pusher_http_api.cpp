@@ -97,7 +97,8 @@ void pusher_http_api::trigger(const core::tenant& t, const net::http_request& re
         !t.runtime->messages.try_acquire(core::steady_clock_ms(), *t.limits.max_messages_per_second, deliveries))
         return respond(text_response(429, "Rate limit exceeded: the app is over its messages per second limit"));
 
-    // Without info the answer does not wait for the home shards.
+    // The answer waits for every publication: a message on a channel that keeps history is
+    // acknowledged only once it is stored.
     struct gather {
         std::vector<std::vector<publish_result>> results;  // per trigger, per channel
         std::size_t remaining = 0;
@@ -105,14 +106,11 @@ void pusher_http_api::trigger(const core::tenant& t, const net::http_request& re
         pusher::trigger_result request;
         bool batch = false;
     };
-    std::shared_ptr<gather> g;
-    if (wants_info) {
-        g = std::make_shared<gather>();
-        g->batch = batch;
-        for (const auto& trig : parsed.triggers) {
-            g->results.emplace_back(trig.channels.size());
-            g->remaining += trig.channels.size();
-        }
+    auto g = std::make_shared<gather>();
+    g->batch = batch;
+    for (const auto& trig : parsed.triggers) {
+        g->results.emplace_back(trig.channels.size());
+        g->remaining += trig.channels.size();
     }
     for (std::size_t i = 0; i < parsed.triggers.size(); ++i) {
         const auto& trig = parsed.triggers[i];
@@ -125,11 +123,14 @@ void pusher_http_api::trigger(const core::tenant& t, const net::http_request& re
             pub.event = trig.event;
             pub.data = trig.data;
             pub.exclude = exclude;
-            net::unique_callback<publish_result> done;
-            if (g) {
-                done = [g, i, j](publish_result r) {
+            net::unique_callback<publish_result> done = [g, i, j, wants_info](publish_result r) {
                     g->results[i][j] = r;
                     if (--g->remaining > 0) return;
+                    for (const auto& per_trigger : g->results)
+                        for (const auto& res : per_trigger)
+                            if (res.failed)
+                                return g->respond(text_response(503, "The server is shutting down; the event was not stored"));
+                    if (!wants_info) return g->respond(json_response(200, "{}"));
                     std::string body;
                     auto channel_info = [&](std::size_t ti, std::size_t ci) {
                         const auto& trig2 = g->request.triggers[ti];
@@ -169,17 +170,12 @@ void pusher_http_api::trigger(const core::tenant& t, const net::http_request& re
                         body += "]}";
                     }
                     g->respond(json_response(200, std::move(body)));
-                };
-            }
+            };
             hub_.publish(std::move(pub), std::move(done));
         }
     }
-    if (g) {
-        g->request = std::move(parsed);
-        g->respond = std::move(respond);
-        return;
-    }
-    respond(json_response(200, "{}"));
+    g->request = std::move(parsed);
+    g->respond = std::move(respond);
 }
 
 void pusher_http_api::channels(const core::tenant& t, const net::http_request& request, net::http_responder respond) {

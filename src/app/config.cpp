@@ -96,6 +96,13 @@ void apply_toml(server_config& c, const std::string& text, const std::string& or
     std::uint64_t cache_ttl_s = c.realtime.cache_ttl_ms / 1000;
     read(root, "cache_ttl", cache_ttl_s, origin);
     c.realtime.cache_ttl_ms = cache_ttl_s * 1000;
+    read(root, "database", c.database, origin);
+    if (const toml::table* h = root["history"].as_table()) {
+        read(*h, "enabled", c.history, origin);
+        read(*h, "recent_messages", c.history_recent_messages, origin);
+        read(*h, "readers", c.history_readers, origin);
+        read(*h, "retention_sweep_seconds", c.retention_sweep_s, origin);
+    }
     if (const toml::table* demo = root["demo"].as_table()) {
         read(*demo, "web_dir", c.web_dir, origin);
         read(*demo, "app", c.demo_token_app, origin);
@@ -126,6 +133,16 @@ void apply_toml(server_config& c, const std::string& text, const std::string& or
                 throw config_error(origin + ": app '" + app.id + "' has unknown plan '" + plan_name +
                                    "' (free, starter, pro, enterprise)");
             app.app_plan = *plan;
+            if (const toml::node* h = t->get("history")) {
+                const toml::array* patterns = h->as_array();
+                if (!patterns) throw config_error(origin + ": app '" + app.id + "': history must be a list of channel patterns");
+                app.history_channels.clear();
+                for (const toml::node& p : *patterns) {
+                    auto v = p.value<std::string>();
+                    if (!v) throw config_error(origin + ": app '" + app.id + "': history patterns must be strings");
+                    app.history_channels.push_back(*v);
+                }
+            }
             if (const toml::table* limits = (*t)["limits"].as_table()) {
                 const std::string where = origin + ": app '" + app.id + "'";
                 app.limit_overrides.max_connections = read_limit(*limits, "max_connections", where);
@@ -174,6 +191,8 @@ void apply_environment(server_config& c, const std::map<std::string, std::string
             rest.remove_prefix(comma + 1);
         }
     }
+    if (auto v = get("SWITCHBOARD_DATABASE")) c.database = *v;
+    if (auto v = get("SWITCHBOARD_HISTORY")) c.history = parse_bool("SWITCHBOARD_HISTORY", *v);
     if (auto v = get("SWITCHBOARD_WEB_DIR")) c.web_dir = *v;
     if (auto v = get("SWITCHBOARD_DEMO_APP")) c.demo_token_app = *v;
     if (auto v = get("SWITCHBOARD_CLIENT_EVENTS")) {

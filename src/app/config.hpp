@@ -24,6 +24,11 @@ struct server_config {
     std::uint32_t shutdown_grace_s = 5;
     std::vector<core::app_config> apps;
     bool demo_app = false;  // no app configured: a demo app was generated
+    std::string database;   // "" or sqlite://…: SQLite in data_dir; postgresql://…: PostgreSQL
+    bool history = true;    // store messages of the channels each app's history patterns name
+    std::size_t history_recent_messages = 64;  // per channel, in memory, for quick recovery
+    std::size_t history_readers = 2;
+    std::uint32_t retention_sweep_s = 60;
     std::string web_dir;    // served under /demo/ ("": the web/ folder beside the build, if any)
     std::string demo_token_app;  // app whose tokens POST /demo/token mints ("": none)
     api::realtime_options realtime;

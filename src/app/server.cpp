@@ -5,6 +5,8 @@
 #include "api/http_router.hpp"
 #include "api/hub.hpp"
 #include "core/app.hpp"
+#include "core/clock.hpp"
+#include "history/storage_runner.hpp"
 #include "net/listener.hpp"
 #include "net/shard.hpp"
 #include "net/ws_connection.hpp"
@@ -12,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 namespace sb::app {
@@ -19,6 +22,7 @@ namespace sb::app {
 struct server::parts {
     server_config config;
     core::app_registry apps;
+    std::unique_ptr<history::storage_runner> history;
     std::unique_ptr<net::shard_set> shards;
     std::unique_ptr<api::hub> hub;
     std::unique_ptr<api::http_router> router;
@@ -34,8 +38,35 @@ server::server(server_config config) : parts_(std::make_unique<parts>()) {
             throw config_error("app '" + app.id + "' (key '" + app.key + "'): " + std::string(core::describe(error)));
     }
     const std::size_t read_buffer = std::max<std::size_t>(64 * 1024, p.config.ws.max_message_size + 64);
+    if (p.config.history) {
+        std::filesystem::create_directories(p.config.data_dir);
+        p.history = std::make_unique<history::storage_runner>(
+            storage::open_store(p.config.database, p.config.data_dir),
+            history::runner_options{p.config.history_readers, 2000});
+        spdlog::info("history: {} store", p.history->kind());
+    }
     p.shards = std::make_unique<net::shard_set>(p.config.threads, read_buffer);
-    p.hub = std::make_unique<api::hub>(*p.shards, p.apps, p.config.realtime);
+    p.hub = std::make_unique<api::hub>(*p.shards, p.apps, p.config.realtime, p.history.get(),
+                                       api::history_options{p.config.history_recent_messages, 60'000});
+    for (std::uint32_t i = 0; i < p.shards->size(); ++i)
+        p.shards->at(i).add_tick_task([hub = p.hub.get()](std::uint64_t) { hub->sweep_idle_channels(); });
+    if (p.history) {
+        // Retention: prune each tenant with a limit, on shard 0's tick, every sweep period.
+        auto last = std::make_shared<std::uint64_t>(0);
+        p.shards->at(0).add_tick_task([this, last](std::uint64_t now) {
+            auto& q = *parts_;
+            if (now < *last + std::uint64_t{q.config.retention_sweep_s} * 1000) return;
+            *last = now;
+            q.apps.for_each([&](const core::tenant& t) {
+                if (!t.limits.history_retention_seconds) return;
+                const std::uint64_t cutoff = core::wall_clock_ms() - *t.limits.history_retention_seconds * 1000;
+                q.history->write([tenant = api::hub::storage_tenant(t), cutoff](storage::connection& c) {
+                    const auto n = c.prune(tenant, "", cutoff);
+                    if (n) spdlog::info("history: pruned {} messages of {} past retention", n, tenant);
+                });
+            });
+        });
+    }
     p.router = std::make_unique<api::http_router>(*p.hub, p.config.ws,
                                                   api::demo_options{p.config.web_dir, p.config.demo_token_app});
     p.listener = std::make_unique<net::listener>(*p.shards, p.config.host, p.config.port, *p.router, p.config.http);
@@ -43,6 +74,7 @@ server::server(server_config config) : parts_(std::make_unique<parts>()) {
 
 server::~server() {
     if (parts_ && parts_->shards) parts_->shards->stop_and_join();
+    if (parts_ && parts_->history) parts_->history->stop();
 }
 
 std::uint16_t server::port() const noexcept { return parts_->listener->port(); }
@@ -68,6 +100,7 @@ void server::shutdown() {
     if (const auto left = net::ws_connection::live_count(); left > 0)
         spdlog::warn("{} connections did not close within {} s", left, p.config.shutdown_grace_s);
     p.shards->stop_and_join();
+    if (p.history) p.history->stop();  // stores whatever is still queued
 }
 
 }  // namespace sb::app

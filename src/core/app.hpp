@@ -37,6 +37,9 @@ struct app_config {
     bool client_events = true;
     plan app_plan = plan::none;
     plan_limits limit_overrides;
+    // Channels (patterns, `*` any run) whose messages are stored: by default every colon name
+    // (`chat:…`, `private:…`, `presence:…`); Pusher-style names only when listed.
+    std::vector<std::string> history_channels{"*:*"};
 };
 
 // Counters every shard updates for one tenant.

@@ -44,8 +44,16 @@ const cached_event* channel_state::cache(std::uint64_t now_ms) {
     return cache_.get();
 }
 
-bool channel_state::disposable(std::uint64_t now_ms) {
-    return subscriptions_ == 0 && cache(now_ms) == nullptr;
+void channel_state::remember(recent_message m) {
+    if (history_tail_capacity_ == 0) return;
+    recent_.push_back(std::move(m));
+    while (recent_.size() > history_tail_capacity_) recent_.pop_front();
+}
+
+bool channel_state::disposable(std::uint64_t now_ms, std::uint64_t idle_ms) {
+    if (subscriptions_ != 0 || cache(now_ms) != nullptr) return false;
+    if (!keeps_history_) return true;
+    return inflight_ == 0 && now_ms >= last_activity_ms_ + idle_ms;
 }
 
 }  // namespace sb::core

@@ -7,7 +7,9 @@
 
 #include "core/presence_set.hpp"
 
+#include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +19,17 @@
 namespace sb::core {
 
 inline constexpr std::uint32_t max_shards = 64;
+
+// A recent publication of a channel that keeps history, kept in memory so that a client that
+// reconnects after a short gap recovers from here without waiting for the store.
+struct recent_message {
+    std::uint64_t offset = 0;
+    std::string id;
+    std::string event;
+    std::string data;
+    std::string user_id;
+    std::uint64_t created_at_ms = 0;
+};
 
 // The last event published on a cache channel, replayed to each new subscriber until it expires.
 struct cached_event {
@@ -74,9 +87,31 @@ public:
     [[nodiscard]] std::uint64_t last_offset() const noexcept { return last_offset_; }
     void set_last_offset(std::uint64_t offset) noexcept { last_offset_ = offset; }
 
-    // A vacant channel without a live cached event can be forgotten (offsets that must outlive
-    // it are the history store's job).
-    [[nodiscard]] bool disposable(std::uint64_t now_ms);
+    // --- history ---------------------------------------------------------------------------
+    // A channel that keeps history numbers its messages from the store's last offset: until that
+    // position is loaded, nothing may be published on it.
+    void keep_history(std::size_t tail_capacity) { history_tail_capacity_ = tail_capacity; keeps_history_ = true; }
+    [[nodiscard]] bool keeps_history() const noexcept { return keeps_history_; }
+    [[nodiscard]] bool position_loaded() const noexcept { return position_loaded_; }
+    void load_position(std::uint64_t last_offset, std::string epoch) {
+        last_offset_ = std::max(last_offset_, last_offset);
+        epoch_ = std::move(epoch);
+        position_loaded_ = true;
+    }
+    // Appends handed to the store and not yet stored: the channel must not be forgotten (its
+    // position would be read back stale).
+    void append_started() noexcept { ++inflight_; }
+    void append_finished() noexcept {
+        if (inflight_ > 0) --inflight_;
+    }
+    void remember(recent_message m);
+    [[nodiscard]] const std::deque<recent_message>& recent() const noexcept { return recent_; }
+
+    void touch(std::uint64_t now_ms) noexcept { last_activity_ms_ = now_ms; }
+
+    // A vacant channel without a live cached event can be forgotten; one that keeps history only
+    // once its appends are stored and it has been idle for `idle_ms`.
+    [[nodiscard]] bool disposable(std::uint64_t now_ms, std::uint64_t idle_ms = 0);
 
 private:
     std::vector<std::uint32_t> per_shard_;
@@ -87,6 +122,12 @@ private:
     std::unique_ptr<presence_set> presence_;
     std::unique_ptr<cached_event> cache_;
     std::string epoch_;
+    std::deque<recent_message> recent_;
+    std::size_t history_tail_capacity_ = 0;
+    std::uint64_t last_activity_ms_ = 0;
+    std::uint32_t inflight_ = 0;
+    bool keeps_history_ = false;
+    bool position_loaded_ = false;
 };
 
 }  // namespace sb::core

@@ -95,3 +95,31 @@ TEST(channel_state, membership_can_be_left_and_entered_while_subscribed) {
 }
 
 }  // namespace sb::core
+
+namespace sb::core {
+
+TEST(channel_state, history_channels_stay_until_stored_and_idle) {
+    channel_state ch(1, false, 0);
+    ch.keep_history(3);
+    EXPECT_FALSE(ch.position_loaded());
+    ch.load_position(41, "ep");
+    EXPECT_EQ(ch.next_offset(), 42u);
+    EXPECT_EQ(ch.epoch(), "ep");
+    ch.touch(1000);
+    ch.append_started();
+    EXPECT_FALSE(ch.disposable(100'000, 60'000));
+    ch.append_finished();
+    EXPECT_FALSE(ch.disposable(60'999, 60'000));
+    EXPECT_TRUE(ch.disposable(61'000, 60'000));
+}
+
+TEST(channel_state, recent_messages_keep_only_the_tail) {
+    channel_state ch(1, false, 0);
+    ch.keep_history(2);
+    for (std::uint64_t i = 1; i <= 5; ++i) ch.remember({i, "m", "e", "d", "", 0});
+    ASSERT_EQ(ch.recent().size(), 2u);
+    EXPECT_EQ(ch.recent().front().offset, 4u);
+    EXPECT_EQ(ch.recent().back().offset, 5u);
+}
+
+}  // namespace sb::core

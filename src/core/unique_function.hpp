@@ -1,17 +1,20 @@
 #pragma once
-// A move-only type-erased `void()` callable: what crosses between shards. std::function needs
-// copyable closures, and cross-shard work often owns something (a frame, a response callback).
+// Move-only type-erased callables: what crosses between threads. std::function needs copyable
+// closures, and work handed to another thread often owns something (a frame, a callback).
 
+#include <cstddef>
 #include <memory>
 #include <type_traits>
 #include <utility>
 
-namespace sb::net {
+namespace sb::core {
 
 class unique_task {
 public:
     unique_task() = default;
-    template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, unique_task>>>
+    unique_task(std::nullptr_t) {}  // NOLINT
+    template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, unique_task> &&
+                                                !std::is_same_v<std::decay_t<F>, std::nullptr_t>>>
     unique_task(F&& f) : impl_(std::make_unique<model<std::decay_t<F>>>(std::forward<F>(f))) {}  // NOLINT
 
     unique_task(unique_task&&) noexcept = default;
@@ -40,13 +43,15 @@ template <class Arg>
 class unique_callback {
 public:
     unique_callback() = default;
-    template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, unique_callback>>>
+    unique_callback(std::nullptr_t) {}  // NOLINT
+    template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, unique_callback> &&
+                                                !std::is_same_v<std::decay_t<F>, std::nullptr_t>>>
     unique_callback(F&& f) : impl_(std::make_unique<model<std::decay_t<F>>>(std::forward<F>(f))) {}  // NOLINT
 
     unique_callback(unique_callback&&) noexcept = default;
     unique_callback& operator=(unique_callback&&) noexcept = default;
 
-    void operator()(Arg arg) { impl_->call(std::move(arg)); }
+    void operator()(Arg arg) { impl_->call(std::forward<Arg>(arg)); }
     explicit operator bool() const noexcept { return impl_ != nullptr; }
 
 private:
@@ -58,10 +63,10 @@ private:
     struct model final : concept_t {
         explicit model(F&& f) : fn(std::move(f)) {}
         explicit model(const F& f) : fn(f) {}
-        void call(Arg arg) override { fn(std::move(arg)); }
+        void call(Arg arg) override { fn(std::forward<Arg>(arg)); }
         F fn;
     };
     std::unique_ptr<concept_t> impl_;
 };
 
-}  // namespace sb::net
+}  // namespace sb::core

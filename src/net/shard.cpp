@@ -83,6 +83,7 @@ void shard::arm_tick() {
         const auto now_ms = static_cast<std::uint64_t>(
             std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
         for_each_connection([now_ms](ws_connection& c) { c.tick(now_ms); });
+        for (auto& task : tick_tasks_) task(now_ms);
         arm_tick();
     });
 }

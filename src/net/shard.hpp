@@ -61,6 +61,9 @@ public:
         for (ws_connection* c : snapshot) f(*c);
     }
 
+    // Runs `task(now_ms)` on every one-second tick of this shard (call before run()).
+    void add_tick_task(unique_callback<std::uint64_t> task) { tick_tasks_.push_back(std::move(task)); }
+
     // Runs the event loop on the calling thread until stop().
     void run();
     void stop();
@@ -79,6 +82,7 @@ private:
     std::vector<ws_connection*> flushing_;
     std::vector<std::shared_ptr<ws_connection>> held_;
     std::vector<ws_connection*> connections_;
+    std::vector<unique_callback<std::uint64_t>> tick_tasks_;
     bool flush_posted_ = false;
 };
 

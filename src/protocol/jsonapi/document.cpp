@@ -21,6 +21,10 @@ std::string error_document(const std::vector<error>& errors) {
             out += R"(,"source":{"pointer":)";
             append_json_string(out, e.source_pointer);
             out += '}';
+        } else if (!e.source_parameter.empty()) {
+            out += R"(,"source":{"parameter":)";
+            append_json_string(out, e.source_parameter);
+            out += '}';
         }
         out += '}';
     }
@@ -54,6 +58,10 @@ error connection_failed(std::string detail) {
 }
 error invalid_request(std::string detail, std::string pointer) {
     return {400, "invalid_request", "Invalid request", std::move(detail), std::move(pointer)};
+}
+error invalid_parameter(std::string parameter, std::string detail) {
+    error e{400, "invalid_request", "Invalid request", std::move(detail), {}, std::move(parameter)};
+    return e;
 }
 error invalid_api_key(std::string detail) {
     return {401, "invalid_api_key", "Invalid API key", std::move(detail), {}};

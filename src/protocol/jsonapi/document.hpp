@@ -14,6 +14,7 @@ struct error {
     std::string title;
     std::string detail;
     std::string source_pointer;  // e.g. /data/attributes/channel; omitted when empty
+    std::string source_parameter;  // a query parameter at fault, e.g. limit; omitted when empty
 };
 
 // {"errors":[{"status":"400","code":…,"title":…,"detail":…,"source":{"pointer":…}}]}
@@ -31,6 +32,7 @@ namespace codes {
 [[nodiscard]] error connection_failed(std::string detail);
 // Codes of our own for what the seed's table does not cover.
 [[nodiscard]] error invalid_request(std::string detail, std::string pointer = {});
+[[nodiscard]] error invalid_parameter(std::string parameter, std::string detail);
 [[nodiscard]] error invalid_api_key(std::string detail);
 [[nodiscard]] error app_not_found(std::string detail);
 [[nodiscard]] error payload_too_large(std::string detail);
