@@ -93,14 +93,20 @@ function tomlValue(v) {
   throw new Error(`cannot write ${typeof v} to TOML`);
 }
 
-const APP_KEYS = ['id', 'key', 'secret', 'name', 'enabled', 'client_events', 'plan'];
+const APP_KEYS = ['id', 'key', 'secret', 'name', 'enabled', 'client_events', 'plan', 'history'];
 
 /** The TOML config file the server reads (top-level keys first, then [[apps]]). */
 export function buildToml(config = {}, apps = []) {
   const lines = ['# written by tests/integration/harness.mjs'];
+  const tables = [];
   for (const [k, v] of Object.entries(config)) {
     if (v === undefined) continue;
-    lines.push(`${k} = ${tomlValue(v)}`);
+    if (v && typeof v === 'object' && !Array.isArray(v)) tables.push([k, v]);  // [section]
+    else lines.push(`${k} = ${tomlValue(v)}`);
+  }
+  for (const [name, table] of tables) {
+    lines.push('', `[${name}]`);
+    for (const [k, v] of Object.entries(table)) lines.push(`${k} = ${tomlValue(v)}`);
   }
   for (const app of apps) {
     lines.push('', '[[apps]]');
@@ -218,7 +224,7 @@ const LISTEN_RE = /listening on http:\/\/127\.0\.0\.1:(\d+)/;
  *   cliApps: pass the apps as repeated --app ID:KEY:SECRET instead of [[apps]]
  * Resolves { host, port, wsUrl, httpUrl, apps, app, stop(signal), kill(), proc, logs(), exited }.
  */
-export async function startServer({ apps = [makeApp(1)], config = {}, cliApps = false, startTimeoutMs = 20_000 } = {}) {
+export async function startServer({ apps = [makeApp(1)], config = {}, cliApps = false, startTimeoutMs = 20_000, dataDir } = {}) {
   const why = serverUnavailable();
   if (why) throw new Error(why);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-it-'));
@@ -226,7 +232,7 @@ export async function startServer({ apps = [makeApp(1)], config = {}, cliApps = 
   if (ON_SOKETI) {
     spawned = await spawnSoketi({ apps, config, tmp });
   } else {
-    spawned = spawnSwitchboard({ apps, config, cliApps, tmp });
+    spawned = spawnSwitchboard({ apps, config, cliApps, tmp, dataDir });
   }
   const { proc, knownPort } = spawned;
   liveProcs.add(proc);
@@ -318,9 +324,9 @@ export async function startServer({ apps = [makeApp(1)], config = {}, cliApps = 
   return server;
 }
 
-function spawnSwitchboard({ apps, config, cliApps, tmp }) {
-  const dataDir = path.join(tmp, 'data');
-  fs.mkdirSync(dataDir);
+// `dataDir`: keep data across restarts (the caller owns and removes it); default a fresh folder.
+function spawnSwitchboard({ apps, config, cliApps, tmp, dataDir = path.join(tmp, 'data') }) {
+  fs.mkdirSync(dataDir, { recursive: true });
   const configPath = path.join(tmp, 'switchboard.toml');
   fs.writeFileSync(configPath, buildToml(config, cliApps ? [] : apps));
   const args = ['serve', '--host', HOST, '--port', '0', '--threads', '2', '--data-dir', dataDir, '--config', configPath];
