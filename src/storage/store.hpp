@@ -27,6 +27,9 @@
 
 namespace sb::storage {
 
+class webhook_store;       // storage/webhook_store.hpp: the webhook outbox and delivery log
+class conversation_store;  // storage/conversation_store.hpp: conversations, members, AI caches
+
 class storage_error : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
@@ -133,6 +136,10 @@ public:
     // the user's own messages.
     virtual std::size_t unread_count(std::string_view tenant, std::string_view channel,
                                      std::string_view user_id) = 0;
+
+    // --- feature stores on this connection (same thread, same database handle) --------------
+    virtual webhook_store& webhooks() = 0;
+    virtual conversation_store& conversations() = 0;
 };
 
 class store {

@@ -11,6 +11,7 @@
 #include <array>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "storage/postgres/detail/pg.hpp"
 
@@ -98,7 +99,17 @@ CREATE INDEX messages_search ON messages USING gin (search_vector);
 
 }  // namespace
 
-std::span<const migration> migrations() noexcept { return steps; }
+std::span<const migration> migrations() noexcept {
+    // Each feature keeps its steps in its own file and version range (core 1-99, webhooks
+    // 100-199, conversations 200-299): the list is their concatenation, ascending.
+    static const std::vector<migration> all = [] {
+        std::vector<migration> v(steps.begin(), steps.end());
+        for (const auto& m : webhook_migrations()) v.push_back(m);
+        for (const auto& m : conversation_migrations()) v.push_back(m);
+        return v;
+    }();
+    return all;
+}
 
 void migrate(detail::session& session) {
     detail::transaction tx(session);

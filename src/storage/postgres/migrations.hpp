@@ -18,6 +18,9 @@ struct migration {
 
 // Every step this build knows, ascending by version. Versions and names match the SQLite list.
 [[nodiscard]] std::span<const migration> migrations() noexcept;
+// The steps of each feature (webhook_store.cpp, conversation_store.cpp), in their own ranges.
+[[nodiscard]] std::span<const migration> webhook_migrations() noexcept;
+[[nodiscard]] std::span<const migration> conversation_migrations() noexcept;
 
 // Applies the missing steps in one transaction that first takes a transaction-level advisory
 // lock keyed by the current schema: nodes starting at once queue on the lock, and each step is

@@ -11,6 +11,8 @@
 
 #include "storage/postgres/detail/pg.hpp"
 #include "storage/store.hpp"
+#include "storage/postgres/conversation_store.hpp"
+#include "storage/postgres/webhook_store.hpp"
 
 namespace sb::storage::postgres {
 
@@ -45,8 +47,13 @@ public:
     std::size_t unread_count(std::string_view tenant, std::string_view channel,
                              std::string_view user_id) override;
 
+    webhook_store& webhooks() override { return webhooks_; }
+    conversation_store& conversations() override { return conversations_; }
+
 private:
     detail::session session_;
+    postgres_webhook_store webhooks_{session_};
+    postgres_conversation_store conversations_{session_};
 };
 
 }  // namespace sb::storage::postgres

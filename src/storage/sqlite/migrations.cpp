@@ -9,6 +9,7 @@
 #include <chrono>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "storage/sqlite/detail/database.hpp"
 
@@ -107,7 +108,17 @@ std::int64_t now_ms() {
 
 }  // namespace
 
-std::span<const migration> migrations() noexcept { return steps; }
+std::span<const migration> migrations() noexcept {
+    // Each feature keeps its steps in its own file and version range (core 1-99, webhooks
+    // 100-199, conversations 200-299): the list is their concatenation, ascending.
+    static const std::vector<migration> all = [] {
+        std::vector<migration> v(steps.begin(), steps.end());
+        for (const auto& m : webhook_migrations()) v.push_back(m);
+        for (const auto& m : conversation_migrations()) v.push_back(m);
+        return v;
+    }();
+    return all;
+}
 
 void migrate(detail::database& db) {
     detail::write_transaction tx(db);

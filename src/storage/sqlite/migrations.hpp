@@ -18,6 +18,9 @@ struct migration {
 
 // Every step this build knows, ascending by version.
 [[nodiscard]] std::span<const migration> migrations() noexcept;
+// The steps of each feature (webhook_store.cpp, conversation_store.cpp), in their own ranges.
+[[nodiscard]] std::span<const migration> webhook_migrations() noexcept;
+[[nodiscard]] std::span<const migration> conversation_migrations() noexcept;
 
 // Applies the steps missing from schema_migrations, all in one write transaction (BEGIN
 // IMMEDIATE), so processes opening the same file at once apply each step exactly once and a

@@ -18,6 +18,8 @@
 #include "storage/sqlite/detail/checkpointer.hpp"
 #include "storage/sqlite/detail/database.hpp"
 #include "storage/store.hpp"
+#include "storage/sqlite/conversation_store.hpp"
+#include "storage/sqlite/webhook_store.hpp"
 
 namespace sb::storage::sqlite {
 
@@ -56,9 +58,14 @@ public:
     std::size_t unread_count(std::string_view tenant, std::string_view channel,
                              std::string_view user_id) override;
 
+    webhook_store& webhooks() override { return webhooks_; }
+    conversation_store& conversations() override { return conversations_; }
+
 private:
     std::shared_ptr<detail::checkpointer> checkpointer_;  // outlives db_, whose WAL hook uses it
     detail::database db_;
+    sqlite_webhook_store webhooks_{db_};
+    sqlite_conversation_store conversations_{db_};
 };
 
 }  // namespace sb::storage::sqlite
