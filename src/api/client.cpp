@@ -9,6 +9,7 @@
 #include "history/storage_runner.hpp"
 #include "net/shard.hpp"
 #include "protocol/token/connection_token.hpp"
+#include "webhooks/event_sink.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -263,9 +264,28 @@ void client::on_command(pusher::subscribe_command&& cmd) {
         }
         sub->active = true;
         sub->where = h->attach(*self, key, native);
+        {
+            webhooks::channel_event e;
+            e.kind = webhooks::event_kind::channel_subscribed;
+            e.channel = key.name;
+            e.user_id = member_id.empty() ? self->user_id_ : member_id;
+            e.socket_id = self->socket_id_text_;
+            h->emit(*self->tenant_, std::move(e));
+        }
         self->send_text(presence ? result.presence_snapshot : pusher::subscription_succeeded(key.name));
         if (presence && native) self->send_text(result.presence_sync);
-        if (cache) self->send_text(result.cached_frame ? *result.cached_frame : pusher::cache_miss(key.name));
+        if (cache) {
+            if (result.cached_frame) {
+                self->send_text(*result.cached_frame);
+            } else {
+                self->send_text(pusher::cache_miss(key.name));
+                webhooks::channel_event e;
+                e.kind = webhooks::event_kind::cache_miss;
+                e.channel = key.name;
+                e.socket_id = self->socket_id_text_;
+                h->emit(*self->tenant_, std::move(e));
+            }
+        }
         switch (result.recover) {
             case recovery::none:
                 break;
@@ -342,8 +362,20 @@ void client::on_command(pusher::unsubscribe_command&& cmd) {
             break;
         }
     std::erase_if(typing_, [&](const typing_state& t) { return t.channel == cmd.channel; });
-    if (sub->active) hub_.detach(sub->where, sub->member_id);
+    if (sub->active) {
+        hub_.detach(sub->where, sub->member_id);
+        emit_unsubscribed(*sub);
+    }
     erase_subscription(cmd.channel);
+}
+
+void client::emit_unsubscribed(const subscription& sub) {
+    webhooks::channel_event e;
+    e.kind = webhooks::event_kind::channel_unsubscribed;
+    e.channel = sub.name;
+    e.user_id = sub.member_id.empty() ? user_id_ : sub.member_id;
+    e.socket_id = socket_id_text_;
+    hub_.emit(*tenant_, std::move(e));
 }
 
 void client::on_command(pusher::signin_command&& cmd) {
@@ -533,7 +565,10 @@ void client::on_command(pusher::read_command&& cmd) {
 void client::on_detach() {
     stop_all_typing();
     for (auto& s : subscriptions_)
-        if (s.active) hub_.detach(s.where, s.member_id);
+        if (s.active) {
+            hub_.detach(s.where, s.member_id);
+            emit_unsubscribed(s);
+        }
     subscriptions_.clear();
     recovering_ = 0;
     if (user_registered_) hub_.remove_user(*this, tenant_->index, user_id_);

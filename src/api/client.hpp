@@ -91,6 +91,7 @@ private:
     void native_send(protocol::pusher::channel_event_command&& cmd);
     void send_typing(const std::string& channel, bool typing, const std::string& user_name);
     void stop_all_typing();
+    void emit_unsubscribed(const subscription& sub);
     void send_error(const protocol::pusher::error_code& code, std::string_view message);
     void nack(std::string_view channel, std::string_view ack, std::string_view code, int status,
               std::string_view detail);

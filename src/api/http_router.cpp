@@ -1,6 +1,7 @@
 #include "api/http_router.hpp"
 
 #include "api/client.hpp"
+#include "api/conversations_api.hpp"
 #include "api/responses.hpp"
 #include "net/shard.hpp"
 #include "protocol/pusher/request_signature.hpp"
@@ -31,7 +32,7 @@ void http_router::handle(net::http_request request, net::http_responder respond)
         return respond(json_response(503, R"({"status":"shutting down"})"));
     }
     if (path.rfind("/apps/", 0) == 0) return pusher_api_.handle(std::move(request), std::move(respond));
-    if (path.rfind("/v1/", 0) == 0) {
+    if (path.rfind("/v1/", 0) == 0 || conversations_api::owns(path)) {
         // Browsers call the native API from other origins with keys in headers, never cookies,
         // so any origin may.
         if (request.method == "OPTIONS") {
@@ -48,7 +49,8 @@ void http_router::handle(net::http_request request, net::http_responder respond)
             r.headers.emplace_back("Access-Control-Allow-Origin", "*");
             respond(std::move(r));
         };
-        if (path.rfind("/v1/realtime/", 0) == 0) return native_api_.handle(std::move(request), std::move(with_cors));
+        if (path.rfind("/v1/realtime/", 0) == 0 || conversations_api::owns(path))
+            return native_api_.handle(std::move(request), std::move(with_cors));
         return with_cors(jsonapi_error(protocol::jsonapi::codes::not_found("no route for " + request.method + " " + request.path)));
     }
     if (path == "/demo" || path.rfind("/demo/", 0) == 0) return demo_.handle(request, std::move(respond));

@@ -24,6 +24,8 @@ public:
     void upgrade(net::http_request request, boost::asio::ip::tcp::socket socket, std::string handshake_response,
                  std::string leftover, net::shard& home) override;
 
+    [[nodiscard]] native_rest_api& native_api() noexcept { return native_api_; }
+
     // /readyz answers 503 once shutting down.
     void set_ready(bool ready) noexcept { ready_.store(ready); }
 

@@ -10,6 +10,7 @@
 #include "history/storage_runner.hpp"
 #include "net/shard.hpp"
 #include "protocol/pusher/server_events.hpp"
+#include "webhooks/event_sink.hpp"
 
 #include <deque>
 #include <random>
@@ -114,6 +115,22 @@ std::uint32_t hub::home_of(const core::channel_key& key) const noexcept {
     return static_cast<std::uint32_t>(core::channel_key_hash{}(key) % shards_.size());
 }
 
+void hub::emit(const core::tenant& t, webhooks::channel_event event) const {
+    if (sink_) sink_->emit(t, std::move(event));
+}
+
+namespace {
+webhooks::channel_event make_event(webhooks::event_kind kind, std::string channel, std::string user_id = {},
+                                   std::string data_json = "null") {
+    webhooks::channel_event e;
+    e.kind = kind;
+    e.channel = std::move(channel);
+    e.user_id = std::move(user_id);
+    e.data_json = std::move(data_json);
+    return e;
+}
+}  // namespace
+
 std::string hub::storage_tenant(const core::tenant& t) {
     return t.config.id + "/" + std::string(core::to_string(t.env));
 }
@@ -210,9 +227,13 @@ void hub::home_subscribe(subscribe_request req, net::shard* origin, std::uint32_
         if (req.presence && !req.user_id.empty() && joined.presence == core::presence_set::join_result::full) {
             result.outcome = subscribe_result::status::presence_full;
         } else {
-            if (joined.became_occupied) tenant.runtime->occupied_channels.fetch_add(1, std::memory_order_relaxed);
+            if (joined.became_occupied) {
+                tenant.runtime->occupied_channels.fetch_add(1, std::memory_order_relaxed);
+                emit(tenant, make_event(webhooks::event_kind::channel_occupied, req.key.name));
+            }
             if (req.presence) {
                 if (!req.user_id.empty() && joined.presence == core::presence_set::join_result::first_connection) {
+                    emit(tenant, make_event(webhooks::event_kind::member_added, req.key.name, req.user_id, req.user_info));
                     auto f = std::make_shared<frames>();
                     f->group[0] = net::frame::text(events::member_added(req.key.name, req.user_id, req.user_info));
                     f->group[1] = net::frame::text(
@@ -280,13 +301,18 @@ void hub::leave(const core::channel_key& key, bool native, std::string user_id) 
         if (ch.presence())
             if (const auto* m = ch.presence()->find(user_id)) info = m->info_json;
         const auto left = ch.leave(from, native, user_id);
+        const core::tenant& tenant = apps_.at(key.tenant);
         if (left.member_removed) {
+            emit(tenant, make_event(webhooks::event_kind::member_removed, key.name, user_id, info));
             auto f = std::make_shared<frames>();
             f->group[0] = net::frame::text(events::member_removed(key.name, user_id));
             f->group[1] = net::frame::text(events::presence_member_event("presence:leave", key.name, user_id, info));
             fan_out(ch.shard_mask(), key, std::move(f), {});
         }
-        if (left.became_vacant) apps_.at(key.tenant).runtime->occupied_channels.fetch_sub(1, std::memory_order_relaxed);
+        if (left.became_vacant) {
+            tenant.runtime->occupied_channels.fetch_sub(1, std::memory_order_relaxed);
+            emit(tenant, make_event(webhooks::event_kind::channel_vacated, key.name));
+        }
         forget_if_idle(st.home, key, history_opts_.idle_channel_ms);
     });
 }
@@ -307,11 +333,15 @@ void hub::change_presence(core::channel_key key, presence_change change, net::un
                     const auto r = ch.enter(change.user_id, change.info_json);
                     applied = r != core::presence_set::join_result::full;
                     if (r == core::presence_set::join_result::first_connection) {
+                        emit(apps_.at(key.tenant), make_event(webhooks::event_kind::member_added, key.name,
+                                                              change.user_id, change.info_json));
                         f->group[0] = net::frame::text(events::member_added(key.name, change.user_id, change.info_json));
                         f->group[1] = net::frame::text(
                             events::presence_member_event("presence:join", key.name, change.user_id, change.info_json));
                     } else if (applied) {
                         ch.presence()->update(change.user_id, change.info_json);
+                        emit(apps_.at(key.tenant), make_event(webhooks::event_kind::member_updated, key.name,
+                                                              change.user_id, change.info_json));
                         f->group[1] = net::frame::text(
                             events::presence_member_event("presence:update", key.name, change.user_id, change.info_json));
                     }
@@ -319,6 +349,9 @@ void hub::change_presence(core::channel_key key, presence_change change, net::un
                 }
                 case presence_change::kind::update:
                     applied = ch.presence()->update(change.user_id, change.info_json);
+                    if (applied)
+                        emit(apps_.at(key.tenant), make_event(webhooks::event_kind::member_updated, key.name,
+                                                              change.user_id, change.info_json));
                     if (applied)
                         f->group[1] = net::frame::text(
                             events::presence_member_event("presence:update", key.name, change.user_id, change.info_json));
@@ -328,6 +361,8 @@ void hub::change_presence(core::channel_key key, presence_change change, net::un
                     if (const auto* m = ch.presence()->find(change.user_id)) info = m->info_json;
                     applied = ch.presence()->find(change.user_id) != nullptr;
                     if (ch.exit(change.user_id)) {
+                        emit(apps_.at(key.tenant),
+                             make_event(webhooks::event_kind::member_removed, key.name, change.user_id, info));
                         f->group[0] = net::frame::text(events::member_removed(key.name, change.user_id));
                         f->group[1] = net::frame::text(
                             events::presence_member_event("presence:leave", key.name, change.user_id, info));
@@ -380,6 +415,18 @@ void hub::home_publish(core::channel_key key, publication pub, net::shard* origi
     publish_result result;
     result.created_at_ms = core::wall_clock_ms();
     result.id = st.ids.next("msg_", result.created_at_ms);
+    if (sink_ && pub.to == audience::everyone) {
+        webhooks::channel_event e;
+        e.kind = pub.event.rfind("client-", 0) == 0 ? webhooks::event_kind::client_event : webhooks::event_kind::message_sent;
+        e.channel = key.name;
+        e.user_id = pub.user_id;
+        if (!pub.exclude.empty()) e.socket_id = pub.exclude.to_string();
+        e.message_id = result.id;
+        e.event = pub.event;
+        e.message_data = pub.data;
+        e.created_at_ms = result.created_at_ms;
+        sink_->emit(*pub.tenant, std::move(e));
+    }
     if (it != st.home.end()) {
         core::channel_state& ch = it->second;
         ch.touch(now_steady);

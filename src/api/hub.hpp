@@ -44,6 +44,11 @@ namespace sb::core {
 class channel_state;
 }  // namespace sb::core
 
+namespace sb::webhooks {
+class event_sink;
+struct channel_event;
+}  // namespace sb::webhooks
+
 namespace sb::api {
 
 class client;
@@ -211,6 +216,11 @@ public:
     [[nodiscard]] const realtime_options& options() const noexcept { return options_; }
     [[nodiscard]] const core::app_registry& apps() const noexcept { return apps_; }
 
+    // Where channel, presence and message events go for webhooks (null: nowhere). Set before
+    // the shards run.
+    void set_event_sink(webhooks::event_sink* sink) noexcept { sink_ = sink; }
+    void emit(const core::tenant& t, webhooks::channel_event event) const;
+
     // Forgets idle channel state on this shard (called by the shard's tick).
     void sweep_idle_channels();
 
@@ -238,6 +248,7 @@ private:
     const realtime_options& options_;
     history::storage_runner* history_;
     history_options history_opts_;
+    webhooks::event_sink* sink_ = nullptr;
     std::vector<std::unique_ptr<shard_state>> states_;
     std::atomic<std::int64_t> connections_{0};
 };

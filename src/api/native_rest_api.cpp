@@ -1,6 +1,8 @@
 #include "api/native_rest_api.hpp"
 
+#include "api/conversations_api.hpp"
 #include "api/history_api.hpp"
+#include "api/webhooks_api.hpp"
 #include "api/responses.hpp"
 #include "core/channel_grant.hpp"
 #include "core/clock.hpp"
@@ -67,7 +69,11 @@ std::variant<rest_caller, jsonapi::error> authenticate(const core::app_registry&
 
 native_rest_api::~native_rest_api() = default;
 
-native_rest_api::native_rest_api(hub& h) : hub_(h), history_(std::make_unique<history_api>(h)) {
+native_rest_api::native_rest_api(hub& h)
+    : hub_(h),
+      history_(std::make_unique<history_api>(h)),
+      webhooks_(std::make_unique<webhooks_api>(h)),
+      conversations_(std::make_unique<conversations_api>(h)) {
     std::random_device rd;
     for (std::uint32_t i = 0; i < h.shards().size(); ++i)
         ids_.push_back(std::make_unique<core::ulid_generator>((std::uint64_t{rd()} << 32) ^ rd()));
@@ -80,6 +86,8 @@ void native_rest_api::handle(net::http_request request, net::http_responder resp
     const rest_caller& caller = std::get<rest_caller>(auth);
     const bool post = request.method == "POST";
 
+    if (conversations_api::owns(request.path)) return conversations_->handle(caller, request, segments, std::move(respond));
+    if (segments.size() >= 3 && segments[2] == "webhooks") return webhooks_->handle(caller, request, segments, std::move(respond));
     if (segments.size() >= 3 && segments[2] == "publish") {
         if (!caller.secret_key)
             return respond(jsonapi_error(jsonapi::codes::invalid_api_key("publishing needs the app's secret key")));

@@ -32,8 +32,11 @@ public:
     explicit native_rest_api(hub& h);
     ~native_rest_api();
 
-    // `request.path` starts with /v1/realtime/.
+    // `request.path` starts with /v1/realtime/, or is one of conversations_api's root paths.
     void handle(net::http_request request, net::http_responder respond);
+
+    [[nodiscard]] class webhooks_api& webhooks() noexcept { return *webhooks_; }
+    [[nodiscard]] class conversations_api& conversations() noexcept { return *conversations_; }
 
 private:
     void publish(const rest_caller& caller, const net::http_request& request, bool batch, net::http_responder respond);
@@ -42,6 +45,8 @@ private:
     hub& hub_;
     std::vector<std::unique_ptr<core::ulid_generator>> ids_;  // one per shard
     std::unique_ptr<class history_api> history_;
+    std::unique_ptr<class webhooks_api> webhooks_;
+    std::unique_ptr<class conversations_api> conversations_;
 };
 
 }  // namespace sb::api

@@ -103,6 +103,10 @@ void apply_toml(server_config& c, const std::string& text, const std::string& or
         read(*h, "readers", c.history_readers, origin);
         read(*h, "retention_sweep_seconds", c.retention_sweep_s, origin);
     }
+    // --- webhooks: TOML ---
+    // --- end webhooks ---
+    // --- ai: TOML ---
+    // --- end ai ---
     if (const toml::table* demo = root["demo"].as_table()) {
         read(*demo, "web_dir", c.web_dir, origin);
         read(*demo, "app", c.demo_token_app, origin);
@@ -143,6 +147,10 @@ void apply_toml(server_config& c, const std::string& text, const std::string& or
                     app.history_channels.push_back(*v);
                 }
             }
+            // --- webhooks: per-app TOML ---
+            // --- end webhooks ---
+            // --- ai: per-app TOML ---
+            // --- end ai ---
             if (const toml::table* limits = (*t)["limits"].as_table()) {
                 const std::string where = origin + ": app '" + app.id + "'";
                 app.limit_overrides.max_connections = read_limit(*limits, "max_connections", where);

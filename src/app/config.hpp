@@ -31,6 +31,10 @@ struct server_config {
     std::uint32_t retention_sweep_s = 60;
     std::string web_dir;    // served under /demo/ ("": the web/ folder beside the build, if any)
     std::string demo_token_app;  // app whose tokens POST /demo/token mints ("": none)
+    // --- webhooks: configuration ---
+    // --- end webhooks ---
+    // --- ai: configuration ---
+    // --- end ai ---
     api::realtime_options realtime;
     net::ws_limits ws;
     net::http_limits http;

@@ -27,6 +27,10 @@ struct server::parts {
     std::unique_ptr<api::hub> hub;
     std::unique_ptr<api::http_router> router;
     std::unique_ptr<net::listener> listener;
+    // --- webhooks: members (src/webhooks) ---
+    // --- end webhooks ---
+    // --- ai: members (src/ai) ---
+    // --- end ai ---
 };
 
 server::server(server_config config) : parts_(std::make_unique<parts>()) {
@@ -69,6 +73,10 @@ server::server(server_config config) : parts_(std::make_unique<parts>()) {
     }
     p.router = std::make_unique<api::http_router>(*p.hub, p.config.ws,
                                                   api::demo_options{p.config.web_dir, p.config.demo_token_app});
+    // --- webhooks: wiring (create the service, hub.set_event_sink, router.native_api().webhooks()) ---
+    // --- end webhooks ---
+    // --- ai: wiring (router.native_api().conversations()) ---
+    // --- end ai ---
     p.listener = std::make_unique<net::listener>(*p.shards, p.config.host, p.config.port, *p.router, p.config.http);
 }
 
@@ -100,6 +108,10 @@ void server::shutdown() {
     if (const auto left = net::ws_connection::live_count(); left > 0)
         spdlog::warn("{} connections did not close within {} s", left, p.config.shutdown_grace_s);
     p.shards->stop_and_join();
+    // --- webhooks: shutdown ---
+    // --- end webhooks ---
+    // --- ai: shutdown ---
+    // --- end ai ---
     if (p.history) p.history->stop();  // stores whatever is still queued
 }
 
