@@ -30,6 +30,12 @@ ensure_packages() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
+# npm and Node trust the system's CA bundle (a machine whose registry access goes through a
+# TLS-inspecting proxy has that proxy's CA there, and nowhere Node looks by default).
+if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+    export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+fi
+
 ensure_node() {
     if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
         echo "Node.js 20 and npm are required (they come with the machine; do not install Debian's nodejs)." >&2
