@@ -60,7 +60,7 @@ std::string format_rfc3339(std::uint64_t unix_ms) {
 }
 
 std::optional<std::uint64_t> parse_rfc3339(std::string_view s) {
-    int y, mo, d, h, mi, sec;
+    int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
     if (s.size() < 20 || !read_int(s, 0, 4, y) || s[4] != '-' || !read_int(s, 5, 2, mo) || s[7] != '-' ||
         !read_int(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !read_int(s, 11, 2, h) ||
         s[13] != ':' || !read_int(s, 14, 2, mi) || s[16] != ':' || !read_int(s, 17, 2, sec))
@@ -83,7 +83,7 @@ std::optional<std::uint64_t> parse_rfc3339(std::string_view s) {
     if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
         ++pos;
     } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
-        int oh, om;
+        int oh = 0, om = 0;
         if (!read_int(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' || !read_int(s, pos + 4, 2, om))
             return std::nullopt;
         offset_s = (oh * 3600 + om * 60) * (s[pos] == '+' ? 1 : -1);

@@ -21,6 +21,7 @@ void storage_runner::append(storage::message_record record, append_done done) {
             return;
         }
         appends_.push_back({std::move(record), std::move(done)});
+        ++appends_queued_;
     }
     write_ready_.notify_one();
 }
@@ -29,7 +30,7 @@ void storage_runner::write(job j) {
     {
         std::lock_guard lock(write_mutex_);
         if (stopping_) return;
-        write_jobs_.push_back(std::move(j));
+        write_jobs_.push_back({std::move(j), appends_queued_});
     }
     write_ready_.notify_one();
 }
@@ -69,19 +70,26 @@ void storage_runner::writer_loop() {
     std::vector<storage::message_record> records;
     auto backoff = std::chrono::milliseconds(50);
     for (;;) {
-        std::deque<job> jobs;
+        std::vector<job> jobs;
         {
             std::unique_lock lock(write_mutex_);
             write_ready_.wait(lock, [&] { return stopping_ || !appends_.empty() || !write_jobs_.empty(); });
             if (appends_.empty() && write_jobs_.empty() && stopping_) break;
-            const std::size_t n = std::min(appends_.size(), options_.max_batch);
+            // The batch stops at the first job: appends queued after a job wait for it.
+            std::size_t n = std::min(appends_.size(), options_.max_batch);
+            if (!write_jobs_.empty())
+                n = std::min<std::size_t>(n, static_cast<std::size_t>(write_jobs_.front().after - appends_taken_));
             batch.clear();
             for (std::size_t i = 0; i < n; ++i) {
                 batch.push_back(std::move(appends_.front()));
                 appends_.pop_front();
             }
-            // Jobs run after the appends queued before them; take them only with an empty queue.
-            if (appends_.empty()) jobs.swap(write_jobs_);
+            appends_taken_ += n;
+            // Jobs whose earlier appends are all in this batch (or stored) run after it.
+            while (!write_jobs_.empty() && write_jobs_.front().after <= appends_taken_) {
+                jobs.push_back(std::move(write_jobs_.front().run));
+                write_jobs_.pop_front();
+            }
         }
         bool stored = false;
         while (!stored) {

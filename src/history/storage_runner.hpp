@@ -5,7 +5,10 @@
 // Writes go to one writer thread in submission order. The writer takes everything queued
 // (up to max_batch messages), appends it in one transaction, and only then calls each append's
 // completion: a completion means the message survives a crash of the process. Other writes
-// (receipts, imports, pruning) are jobs on the same thread, so writes never contend. Reads run on
+// (receipts, imports, pruning, the webhook outbox) are jobs on the same thread, so writes never
+// contend. Jobs and appends keep their submission order: a job runs after the appends queued
+// before it are stored and before any append queued after it is (a batch stops at the next job),
+// so whatever a job writes for a message queued just before the message is on disk first. Reads run on
 // a small pool of reader threads, each with its own connection (SQLite in WAL mode and PostgreSQL
 // both let readers run beside the writer).
 //
@@ -47,7 +50,8 @@ public:
     using append_done = core::unique_callback<bool>;
     void append(storage::message_record record, append_done done);
 
-    // A write job on the writer thread (after the appends queued before it are stored).
+    // A write job on the writer thread: after the appends queued before it are stored, before
+    // those queued after it.
     using job = core::unique_callback<storage::connection&>;
     void write(job j);
     // A read job on a reader thread. A job that throws storage_error is retried once on a fresh
@@ -68,6 +72,10 @@ private:
         storage::message_record record;
         append_done done;
     };
+    struct pending_job {
+        job run;
+        std::uint64_t after = 0;  // appends submitted before it (appends_queued_ at submission)
+    };
     void writer_loop();
     void reader_loop();
 
@@ -76,7 +84,9 @@ private:
     mutable std::mutex write_mutex_;
     std::condition_variable write_ready_;
     std::deque<pending_append> appends_;
-    std::deque<job> write_jobs_;
+    std::deque<pending_job> write_jobs_;
+    std::uint64_t appends_queued_ = 0;  // appends ever submitted
+    std::uint64_t appends_taken_ = 0;   // appends ever taken by the writer
     std::mutex read_mutex_;
     std::condition_variable read_ready_;
     std::deque<job> read_jobs_;

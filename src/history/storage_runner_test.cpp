@@ -63,6 +63,28 @@ TEST(storage_runner, write_jobs_run_after_earlier_appends) {
     EXPECT_EQ(seen.get_future().get(), 100u);
 }
 
+// What a job writes for a message queued just after it (the webhook outbox) is stored before
+// the message, even when both are waiting for a busy writer.
+TEST(storage_runner, a_job_runs_before_the_appends_queued_after_it) {
+    temp_dir dir;
+    storage_runner runner(storage::open_store("", dir.path.string()), {});
+    std::promise<void> go;
+    std::shared_future<void> gate = go.get_future().share();
+    runner.write([gate](storage::connection&) { gate.wait(); });  // keeps the writer busy
+    for (int i = 1; i <= 100; ++i) runner.append(message(std::uint64_t(i)), nullptr);
+    std::promise<std::size_t> seen;
+    runner.write([&](storage::connection& c) { seen.set_value(c.since_offset("app/production", "chat:a", 0, 1000).size()); });
+    std::promise<void> all;
+    for (int i = 101; i <= 200; ++i)
+        runner.append(message(std::uint64_t(i)), [&, i](bool ok) {
+            EXPECT_TRUE(ok);
+            if (i == 200) all.set_value();
+        });
+    go.set_value();
+    EXPECT_EQ(seen.get_future().get(), 100u);
+    all.get_future().wait();
+}
+
 TEST(storage_runner, stop_stores_what_was_queued_and_refuses_later_appends) {
     temp_dir dir;
     {
