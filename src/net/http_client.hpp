@@ -26,6 +26,7 @@ struct http_client_options {
     bool verify_tls = true;                       // off only for tests against self-signed servers
     std::size_t max_response_body = 1024 * 1024;  // larger bodies fail the request
     std::size_t max_idle_per_origin = 4;          // kept-alive connections per scheme://host:port
+    std::chrono::seconds idle_timeout{30};        // idle kept-alive connections older than this are closed
     std::string user_agent = "switchboard";
 };
 

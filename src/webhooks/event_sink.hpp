@@ -42,6 +42,14 @@ public:
     virtual ~event_sink() = default;
     // Cheap when the tenant has no webhook for that event: implementations filter first.
     virtual void emit(const core::tenant& tenant, channel_event event) = 0;
+    // False when no webhook of the tenant receives events of that kind now: callers may test it
+    // before building an event (copying a message's data) that would be dropped. One relaxed
+    // atomic load in the webhook service; a webhook created a moment later may miss the event,
+    // as it would if it had been created a moment later.
+    [[nodiscard]] virtual bool wants(const core::tenant& /*tenant*/,
+                                     event_kind /*kind*/) const noexcept {
+        return true;
+    }
 };
 
 }  // namespace sb::webhooks

@@ -117,6 +117,11 @@ export function buildToml(config = {}, apps = []) {
       lines.push('[apps.limits]');
       for (const [k, v] of Object.entries(app.limits)) lines.push(`${k} = ${tomlValue(v)}`);
     }
+    // Webhooks declared in the config (docs/webhooks.md): one [[apps.webhooks]] table each.
+    for (const hook of app.webhooks || []) {
+      lines.push('[[apps.webhooks]]');
+      for (const [k, v] of Object.entries(hook)) lines.push(`${k} = ${tomlValue(v)}`);
+    }
   }
   return lines.join('\n') + '\n';
 }
