@@ -264,7 +264,8 @@ void client::on_command(pusher::subscribe_command&& cmd) {
         }
         sub->active = true;
         sub->where = h->attach(*self, key, native);
-        {
+
+        if (h->wants(*self->tenant_, webhooks::event_kind::channel_subscribed)) {
             webhooks::channel_event e;
             e.kind = webhooks::event_kind::channel_subscribed;
             e.channel = key.name;
@@ -273,6 +274,12 @@ void client::on_command(pusher::subscribe_command&& cmd) {
             h->emit(*self->tenant_, std::move(e));
         }
         self->send_text(presence ? result.presence_snapshot : pusher::subscription_succeeded(key.name));
+        if (native) {
+            const core::tenant& t = *self->tenant_;
+            self->send_text(pusher::channel_features_event(
+                key.name, h->keeps_history(t, key.name),
+                h->keeps_history(t, key.name) && core::matches_any_grant(t.config.delivery_receipt_channels, key.name)));
+        }
         if (presence && native) self->send_text(result.presence_sync);
         if (cache) {
             if (result.cached_frame) {
@@ -370,6 +377,7 @@ void client::on_command(pusher::unsubscribe_command&& cmd) {
 }
 
 void client::emit_unsubscribed(const subscription& sub) {
+    if (!hub_.wants(*tenant_, webhooks::event_kind::channel_unsubscribed)) return;
     webhooks::channel_event e;
     e.kind = webhooks::event_kind::channel_unsubscribed;
     e.channel = sub.name;
@@ -548,6 +556,14 @@ void client::on_command(pusher::read_command&& cmd) {
         return send_error(errors::invalid_message, "read receipts need a user: connect with a token or sign in");
     subscription* sub = find_subscription(cmd.channel);
     if (!sub || !sub->active) return send_error(errors::invalid_message, "switchboard:read needs a joined channel");
+    if (cmd.delivered) {
+        // Confirmations arrive for every message; they are stored at most once a second.
+        if (!core::matches_any_grant(tenant_->config.delivery_receipt_channels, cmd.channel) ||
+            !hub_.keeps_history(*tenant_, cmd.channel))
+            return;
+        if (cmd.message_id > sub->delivered_up_to) sub->delivered_up_to = std::move(cmd.message_id);
+        return;
+    }
     std::weak_ptr<client> weak = std::static_pointer_cast<client>(shared_from_this());
     mark_read(hub_, *tenant_, cmd.channel, user_id_, cmd.message_id, [weak, channel = cmd.channel](mark_read_result r) {
         auto self = weak.lock();
@@ -562,7 +578,19 @@ void client::on_command(pusher::read_command&& cmd) {
     });
 }
 
+void client::store_deliveries() {
+    for (auto& s : subscriptions_) {
+        if (s.delivered_up_to.empty()) continue;
+        hub_.history()->write([tenant = hub::storage_tenant(*tenant_), channel = s.name, user = user_id_,
+                               id = std::move(s.delivered_up_to)](storage::connection& conn) {
+            conn.mark_delivered(tenant, channel, user, id, core::wall_clock_ms());
+        });
+        s.delivered_up_to.clear();
+    }
+}
+
 void client::on_detach() {
+    if (hub_.history() && !user_id_.empty()) store_deliveries();
     stop_all_typing();
     for (auto& s : subscriptions_)
         if (s.active) {
@@ -579,6 +607,7 @@ void client::on_detach() {
 }
 
 void client::on_tick(std::uint64_t now_ms) {
+    if (hub_.history() && !user_id_.empty()) store_deliveries();
     if (!typing_.empty()) {
         const auto steady = core::steady_clock_ms();
         for (auto it = typing_.begin(); it != typing_.end();) {

@@ -69,6 +69,7 @@ private:
         bool presence = false;
         bool recovering = false;            // missed messages are being read from the store
         std::vector<net::frame_ref> held;   // live messages that arrived meanwhile
+        std::string delivered_up_to;        // newest delivery confirmed, not yet stored
     };
     struct typing_state {
         std::string channel;
@@ -92,6 +93,7 @@ private:
     void send_typing(const std::string& channel, bool typing, const std::string& user_name);
     void stop_all_typing();
     void emit_unsubscribed(const subscription& sub);
+    void store_deliveries();
     void send_error(const protocol::pusher::error_code& code, std::string_view message);
     void nack(std::string_view channel, std::string_view ack, std::string_view code, int status,
               std::string_view detail);

@@ -2,6 +2,7 @@
 
 #include "api/receipts.hpp"
 #include "api/responses.hpp"
+#include "core/channel_grant.hpp"
 #include "core/channel_name.hpp"
 #include "core/time_format.hpp"
 #include "history/storage_runner.hpp"
@@ -346,7 +347,8 @@ void history_api::status(const rest_caller& caller, std::string channel, std::st
                          net::http_responder respond) {
     if (!looks_like_message_id(message_id))
         return respond(jsonapi_error(jsonapi::codes::invalid_request("not a message id: " + message_id)));
-    read_then(hub_, [tenant = hub::storage_tenant(*caller.tenant), channel, message_id](storage::connection& conn) {
+    const bool deliveries = core::matches_any_grant(caller.tenant->config.delivery_receipt_channels, channel);
+    read_then(hub_, [tenant = hub::storage_tenant(*caller.tenant), channel, message_id, deliveries](storage::connection& conn) {
         const auto m = conn.find(tenant, message_id);
         if (!m || m->channel != channel)
             return jsonapi_error(jsonapi::codes::not_found("no message " + message_id + " in " + channel));
@@ -360,6 +362,10 @@ void history_api::status(const rest_caller& caller, std::string channel, std::st
         }
         body += R"(],"read_count":)";
         append_uint(body, status.read_count);
+        if (deliveries) {
+            body += R"(,"delivered_count":)";
+            append_uint(body, status.delivered_count);
+        }
         body += "}}}";
         return jsonapi_response(200, std::move(body));
     }, std::move(respond));

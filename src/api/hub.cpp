@@ -115,8 +115,12 @@ std::uint32_t hub::home_of(const core::channel_key& key) const noexcept {
     return static_cast<std::uint32_t>(core::channel_key_hash{}(key) % shards_.size());
 }
 
+bool hub::wants(const core::tenant& t, webhooks::event_kind kind) const noexcept {
+    return sink_ && sink_->wants(t, kind);
+}
+
 void hub::emit(const core::tenant& t, webhooks::channel_event event) const {
-    if (sink_) sink_->emit(t, std::move(event));
+    if (wants(t, event.kind)) sink_->emit(t, std::move(event));
 }
 
 namespace {
@@ -415,9 +419,11 @@ void hub::home_publish(core::channel_key key, publication pub, net::shard* origi
     publish_result result;
     result.created_at_ms = core::wall_clock_ms();
     result.id = st.ids.next("msg_", result.created_at_ms);
-    if (sink_ && pub.to == audience::everyone) {
+    const auto message_kind =
+        pub.event.rfind("client-", 0) == 0 ? webhooks::event_kind::client_event : webhooks::event_kind::message_sent;
+    if (pub.to == audience::everyone && wants(*pub.tenant, message_kind)) {
         webhooks::channel_event e;
-        e.kind = pub.event.rfind("client-", 0) == 0 ? webhooks::event_kind::client_event : webhooks::event_kind::message_sent;
+        e.kind = message_kind;
         e.channel = key.name;
         e.user_id = pub.user_id;
         if (!pub.exclude.empty()) e.socket_id = pub.exclude.to_string();

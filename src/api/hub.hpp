@@ -47,6 +47,7 @@ class channel_state;
 namespace sb::webhooks {
 class event_sink;
 struct channel_event;
+enum class event_kind : std::uint8_t;
 }  // namespace sb::webhooks
 
 namespace sb::api {
@@ -220,6 +221,9 @@ public:
     // the shards run.
     void set_event_sink(webhooks::event_sink* sink) noexcept { sink_ = sink; }
     void emit(const core::tenant& t, webhooks::channel_event event) const;
+    // Whether a webhook of the tenant takes events of that kind: test it before building one on
+    // a hot path (every subscribe, every message).
+    [[nodiscard]] bool wants(const core::tenant& t, webhooks::event_kind kind) const noexcept;
 
     // Forgets idle channel state on this shard (called by the shard's tick).
     void sweep_idle_channels();

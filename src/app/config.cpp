@@ -1,9 +1,15 @@
 #include "app/config.hpp"
 
+#include "protocol/jsonapi/webhook_request.hpp"
+#include "webhooks/retry_schedule.hpp"
+
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
+#include <chrono>
+#include <cstdlib>
 #include <sstream>
 #include <thread>
 
@@ -97,16 +103,129 @@ void apply_toml(server_config& c, const std::string& text, const std::string& or
     read(root, "cache_ttl", cache_ttl_s, origin);
     c.realtime.cache_ttl_ms = cache_ttl_s * 1000;
     read(root, "database", c.database, origin);
+    if (const toml::node* d = root.get("delivery_receipts")) {
+        const toml::array* patterns = d->as_array();
+        if (!patterns) throw config_error(origin + ": delivery_receipts must be a list of channel patterns");
+        for (const toml::node& p : *patterns) {
+            auto v = p.value<std::string>();
+            if (!v) throw config_error(origin + ": delivery_receipts patterns must be strings");
+            c.delivery_receipts.push_back(*v);
+        }
+    }
     if (const toml::table* h = root["history"].as_table()) {
         read(*h, "enabled", c.history, origin);
         read(*h, "recent_messages", c.history_recent_messages, origin);
         read(*h, "readers", c.history_readers, origin);
         read(*h, "retention_sweep_seconds", c.retention_sweep_s, origin);
     }
-    // --- webhooks: TOML ---
-    // --- end webhooks ---
-    // --- ai: TOML ---
-    // --- end ai ---
+    // Durations are seconds (5, 0.5) or text with a unit ("250ms", "5s", "2m", "1h", "1d").
+    auto duration_of = [&](const toml::node& node, const std::string& what) {
+        std::optional<std::chrono::milliseconds> v;
+        if (auto spelled = node.value<std::string>())
+            v = webhooks::parse_duration(*spelled);
+        else if (auto number = node.value<double>(); number && *number >= 0)
+            v = std::chrono::milliseconds(static_cast<std::int64_t>(*number * 1000));
+        if (!v) throw config_error(origin + ": " + what + " must be a duration such as 5, \"250ms\" or \"2m\"");
+        return *v;
+    };
+    auto read_duration = [&](const toml::table& t, const char* key, std::chrono::milliseconds& out) {
+        if (const toml::node* node = t.get(key)) out = duration_of(*node, std::string("webhooks.") + key);
+    };
+    auto read_strings = [&](const toml::table& t, const char* key, std::vector<std::string>& out,
+                            const std::string& where) {
+        const toml::node* node = t.get(key);
+        if (!node) return;
+        const toml::array* list = node->as_array();
+        if (!list) throw config_error(where + ": " + key + " must be a list of strings");
+        out.clear();
+        for (const toml::node& item : *list) {
+            auto v = item.value<std::string>();
+            if (!v) throw config_error(where + ": " + key + " must be a list of strings");
+            out.push_back(*v);
+        }
+    };
+    auto read_schedule = [&](const toml::table& t, const char* delays_key, const char* for_key,
+                             webhooks::retry_schedule& out) {
+        if (const toml::node* node = t.get(delays_key)) {
+            const toml::array* list = node->as_array();
+            if (!list || list->empty())
+                throw config_error(origin + ": webhooks." + delays_key + " must be a non-empty list of durations");
+            out.delays.clear();
+            for (const toml::node& item : *list)
+                out.delays.push_back(duration_of(item, std::string("webhooks.") + delays_key + " entries"));
+        }
+        read_duration(t, for_key, out.give_up_after);
+    };
+    if (const toml::table* w = root["webhooks"].as_table()) {
+        auto& o = c.webhooks;
+        static constexpr std::array<std::string_view, 18> known{
+            "enabled", "timeout", "max_in_flight", "retry_schedule", "retry_for", "pusher_retry_schedule",
+            "pusher_retry_for", "jitter", "allowed_hosts", "verify_tls", "disable_after_failures", "disable_after",
+            "log_retention", "poll_interval", "pusher_batch", "max_buffered_events", "max_webhooks_per_app",
+            "node_id"};
+        for (const auto& [key, value] : *w)
+            if (std::find(known.begin(), known.end(), key.str()) == known.end())
+                throw config_error(origin + ": unknown key webhooks." + std::string(key.str()));
+        read(*w, "enabled", o.enabled, origin);
+        read_duration(*w, "timeout", o.timeout);
+        read(*w, "max_in_flight", o.max_in_flight, origin);
+        read_schedule(*w, "retry_schedule", "retry_for", o.native_retries);
+        read_schedule(*w, "pusher_retry_schedule", "pusher_retry_for", o.pusher_retries);
+        if (const toml::node* j = w->get("jitter")) {
+            auto v = j->value<double>();
+            if (!v || *v < 0 || *v > 1) throw config_error(origin + ": webhooks.jitter must be between 0 and 1");
+            o.native_retries.jitter = o.pusher_retries.jitter = *v;
+        }
+        read_strings(*w, "allowed_hosts", o.allowed_hosts, origin + ": webhooks");
+        read(*w, "verify_tls", o.verify_tls, origin);
+        read(*w, "disable_after_failures", o.disable_after_failures, origin);
+        read_duration(*w, "disable_after", o.disable_after);
+        read_duration(*w, "log_retention", o.log_retention);
+        read_duration(*w, "poll_interval", o.poll_interval);
+        read(*w, "pusher_batch", o.pusher_batch, origin);
+        read(*w, "max_buffered_events", o.max_buffered_events, origin);
+        read(*w, "max_webhooks_per_app", o.max_webhooks_per_app, origin);
+        read(*w, "node_id", o.node_id, origin);
+        if (o.timeout.count() <= 0) throw config_error(origin + ": webhooks.timeout must be positive");
+        if (o.max_in_flight == 0) throw config_error(origin + ": webhooks.max_in_flight must be positive");
+        if (o.pusher_batch == 0) throw config_error(origin + ": webhooks.pusher_batch must be positive");
+        if (o.poll_interval.count() <= 0) throw config_error(origin + ": webhooks.poll_interval must be positive");
+    }
+    if (const toml::table* a = root["ai"].as_table()) {
+        auto& ai = c.ai;
+        read(*a, "enabled", ai.enabled, origin);
+        read(*a, "endpoint", ai.endpoint, origin);
+        read(*a, "model", ai.model, origin);
+        read(*a, "api_key", ai.api_key, origin);
+        std::string key_env;
+        read(*a, "api_key_env", key_env, origin);  // the key from the environment, not the file
+        if (!key_env.empty()) {
+            if (const char* v = std::getenv(key_env.c_str())) ai.api_key = v;
+        }
+        read(*a, "timeout_ms", ai.timeout_ms, origin);
+        read(*a, "max_concurrency", ai.max_concurrency, origin);
+        read(*a, "max_queue", ai.max_queue, origin);
+        read(*a, "max_retries", ai.max_retries, origin);
+        read(*a, "regenerate_interval", ai.regenerate_interval_s, origin);
+        read(*a, "max_input_messages", ai.max_input_messages, origin);
+        read(*a, "max_input_chars", ai.max_input_chars, origin);
+        read(*a, "verify_tls", ai.verify_tls, origin);
+        if (!ai.endpoint.empty()) ai.defaults.engine = "openai";
+        read(*a, "engine", ai.defaults.engine, origin);
+        read(*a, "recency_days", ai.defaults.recency_days, origin);
+        read(*a, "max_fresh_per_request", ai.defaults.max_fresh_per_request, origin);
+        read(*a, "unread_only", ai.defaults.unread_only, origin);
+        read(*a, "stale_after_days", ai.defaults.stale_after_days, origin);
+        read(*a, "summary_prompt", ai.defaults.summary_prompt, origin);
+        read(*a, "digest_prompt", ai.defaults.digest_prompt, origin);
+        if (ai.defaults.engine != "builtin" && ai.defaults.engine != "openai")
+            throw config_error(origin + ": ai.engine must be \"builtin\" or \"openai\"");
+        if (ai.defaults.engine == "openai" && ai.endpoint.empty())
+            throw config_error(origin + ": ai.engine = \"openai\" needs ai.endpoint");
+        if (!ai.endpoint.empty() && ai.endpoint.rfind("http://", 0) != 0 && ai.endpoint.rfind("https://", 0) != 0)
+            throw config_error(origin + ": ai.endpoint must be an http:// or https:// URL");
+        if (ai.max_concurrency == 0) throw config_error(origin + ": ai.max_concurrency must be positive");
+    }
     if (const toml::table* demo = root["demo"].as_table()) {
         read(*demo, "web_dir", c.web_dir, origin);
         read(*demo, "app", c.demo_token_app, origin);
@@ -137,6 +256,16 @@ void apply_toml(server_config& c, const std::string& text, const std::string& or
                 throw config_error(origin + ": app '" + app.id + "' has unknown plan '" + plan_name +
                                    "' (free, starter, pro, enterprise)");
             app.app_plan = *plan;
+            if (const toml::node* d = t->get("delivery_receipts")) {
+                const toml::array* patterns = d->as_array();
+                if (!patterns)
+                    throw config_error(origin + ": app '" + app.id + "': delivery_receipts must be a list of channel patterns");
+                for (const toml::node& p : *patterns) {
+                    auto v = p.value<std::string>();
+                    if (!v) throw config_error(origin + ": app '" + app.id + "': delivery_receipts patterns must be strings");
+                    app.delivery_receipt_channels.push_back(*v);
+                }
+            }
             if (const toml::node* h = t->get("history")) {
                 const toml::array* patterns = h->as_array();
                 if (!patterns) throw config_error(origin + ": app '" + app.id + "': history must be a list of channel patterns");
@@ -147,10 +276,82 @@ void apply_toml(server_config& c, const std::string& text, const std::string& or
                     app.history_channels.push_back(*v);
                 }
             }
-            // --- webhooks: per-app TOML ---
-            // --- end webhooks ---
-            // --- ai: per-app TOML ---
-            // --- end ai ---
+            if (const toml::node* hooks = t->get("webhooks")) {
+                namespace jsonapi = protocol::jsonapi;
+                const std::string where = origin + ": app '" + app.id + "' webhook";
+                const toml::array* list = hooks->as_array();
+                if (!list) throw config_error(where + "s must be [[apps.webhooks]] tables");
+                for (const toml::node& item : *list) {
+                    const toml::table* h = item.as_table();
+                    if (!h) throw config_error(where + "s must be [[apps.webhooks]] tables");
+                    static constexpr std::array<std::string_view, 7> known{"name", "url", "events", "format",
+                                                                         "secret", "channels", "active"};
+                    for (const auto& [key, value] : *h)
+                        if (std::find(known.begin(), known.end(), key.str()) == known.end())
+                            throw config_error(where + ": unknown key " + std::string(key.str()));
+                    webhooks::declared_webhook d;
+                    d.app_key = app.key;
+                    read(*h, "name", d.name, origin);
+                    read(*h, "url", d.url, origin);
+                    read(*h, "format", d.format, origin);
+                    read(*h, "secret", d.secret, origin);
+                    read(*h, "active", d.active, origin);
+                    read_strings(*h, "events", d.events, where);
+                    read_strings(*h, "channels", d.channels, where);
+                    const std::string label = where + " '" + (d.name.empty() ? d.url : d.name) + "'";
+                    if (auto why = jsonapi::check_webhook_url(d.url); !why.empty()) throw config_error(label + ": " + why);
+                    if (!c.webhooks.allowed_hosts.empty() && !jsonapi::host_allowed(d.url, c.webhooks.allowed_hosts))
+                        throw config_error(label + ": the host is not among webhooks.allowed_hosts");
+                    if (d.format != "native" && d.format != "pusher")
+                        throw config_error(label + ": format must be \"native\" or \"pusher\"");
+                    if (!d.secret.empty())
+                        if (auto why = jsonapi::check_webhook_secret(d.secret); !why.empty())
+                            throw config_error(label + ": " + why);
+                    for (const auto& p : d.channels)
+                        if (auto why = jsonapi::check_channel_pattern(p); !why.empty())
+                            throw config_error(label + ": " + why);
+                    std::vector<std::string> events = d.events;
+                    if (events.empty()) {
+                        if (d.format == "pusher")
+                            events.assign(jsonapi::pusher_event_types.begin(), jsonapi::pusher_event_types.end());
+                        else
+                            events.assign(jsonapi::native_event_types.begin(), jsonapi::native_event_types.end());
+                    }
+                    if (auto errors = jsonapi::check_webhook(d.format, events, d.format == "pusher" ? d.secret : "");
+                        !errors.empty())
+                        throw config_error(label + ": " + errors.front().detail);
+                    c.webhooks.declared.push_back(std::move(d));
+                }
+            }
+            if (const toml::table* a = (*t)["ai"].as_table()) {
+                ai::settings_patch patch;
+                auto read_text = [&](const char* key, std::optional<std::string>& out) {
+                    if (!a->get(key)) return;
+                    std::string v;
+                    read(*a, key, v, origin);
+                    out = v;
+                };
+                auto read_count = [&](const char* key, std::optional<std::uint32_t>& out) {
+                    if (!a->get(key)) return;
+                    std::uint32_t v = 0;
+                    read(*a, key, v, origin);
+                    out = v;
+                };
+                read_text("engine", patch.engine);
+                if (patch.engine && *patch.engine != "builtin" && *patch.engine != "openai")
+                    throw config_error(origin + ": app '" + app.id + "': ai.engine must be \"builtin\" or \"openai\"");
+                read_count("recency_days", patch.recency_days);
+                read_count("max_fresh_per_request", patch.max_fresh_per_request);
+                read_count("stale_after_days", patch.stale_after_days);
+                if (a->get("unread_only")) {
+                    bool v = true;
+                    read(*a, "unread_only", v, origin);
+                    patch.unread_only = v;
+                }
+                read_text("summary_prompt", patch.summary_prompt);
+                read_text("digest_prompt", patch.digest_prompt);
+                c.ai.per_app[app.id] = patch;
+            }
             if (const toml::table* limits = (*t)["limits"].as_table()) {
                 const std::string where = origin + ": app '" + app.id + "'";
                 app.limit_overrides.max_connections = read_limit(*limits, "max_connections", where);
@@ -210,6 +411,8 @@ void apply_environment(server_config& c, const std::map<std::string, std::string
 }
 
 void finalize(server_config& c) {
+    for (auto& app : c.apps)
+        if (app.delivery_receipt_channels.empty()) app.delivery_receipt_channels = c.delivery_receipts;
     if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
     c.threads = std::min<std::uint32_t>(c.threads, 64);
     if (c.realtime.max_message_size == 0) throw config_error("max_message_size must be positive");

@@ -2,10 +2,12 @@
 // Server configuration. Precedence, lowest first: built-in defaults, the TOML file (--config or
 // SWITCHBOARD_CONFIG), SWITCHBOARD_* environment variables, command-line flags.
 
+#include "ai/settings.hpp"  // ai: the [ai] section
 #include "api/realtime_options.hpp"
 #include "core/app.hpp"
 #include "net/http_connection.hpp"
 #include "net/ws_connection.hpp"
+#include "webhooks/options.hpp"  // webhooks: the [webhooks] section
 
 #include <cstdint>
 #include <map>
@@ -29,12 +31,11 @@ struct server_config {
     std::size_t history_recent_messages = 64;  // per channel, in memory, for quick recovery
     std::size_t history_readers = 2;
     std::uint32_t retention_sweep_s = 60;
+    std::vector<std::string> delivery_receipts;  // default patterns for apps that list none
     std::string web_dir;    // served under /demo/ ("": the web/ folder beside the build, if any)
     std::string demo_token_app;  // app whose tokens POST /demo/token mints ("": none)
-    // --- webhooks: configuration ---
-    // --- end webhooks ---
-    // --- ai: configuration ---
-    // --- end ai ---
+    webhooks::options webhooks;  // [webhooks] and each app's [[apps.webhooks]] (docs/webhooks.md)
+    ai::service_options ai;  // [ai] and each app's [apps.ai] (docs/ai.md)
     api::realtime_options realtime;
     net::ws_limits ws;
     net::http_limits http;

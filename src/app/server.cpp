@@ -2,14 +2,18 @@
 
 #include "app/server.hpp"
 
+#include "ai/service.hpp"
+#include "api/conversations_api.hpp"
 #include "api/http_router.hpp"
 #include "api/hub.hpp"
+#include "api/webhooks_api.hpp"
 #include "core/app.hpp"
 #include "core/clock.hpp"
 #include "history/storage_runner.hpp"
 #include "net/listener.hpp"
 #include "net/shard.hpp"
 #include "net/ws_connection.hpp"
+#include "webhooks/webhook_service.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -27,10 +31,19 @@ struct server::parts {
     std::unique_ptr<api::hub> hub;
     std::unique_ptr<api::http_router> router;
     std::unique_ptr<net::listener> listener;
-    // --- webhooks: members (src/webhooks) ---
-    // --- end webhooks ---
-    // --- ai: members (src/ai) ---
-    // --- end ai ---
+    // The outbox is kept in the history store; with history off, in the same database through a
+    // runner of the service's own (docs/webhooks.md "Storage").
+    std::unique_ptr<history::storage_runner> webhook_store;
+    std::unique_ptr<webhooks::service> webhooks;
+    // Destroyed first: stops the service, then its own runner (whose queued jobs still call it).
+    struct webhooks_stopper {
+        parts* p;
+        ~webhooks_stopper() {
+            if (p->webhooks) p->webhooks->stop();
+            if (p->webhook_store) p->webhook_store->stop();
+        }
+    } webhooks_stop{this};
+    std::unique_ptr<ai::service> ai;
 };
 
 server::server(server_config config) : parts_(std::make_unique<parts>()) {
@@ -73,10 +86,26 @@ server::server(server_config config) : parts_(std::make_unique<parts>()) {
     }
     p.router = std::make_unique<api::http_router>(*p.hub, p.config.ws,
                                                   api::demo_options{p.config.web_dir, p.config.demo_token_app});
-    // --- webhooks: wiring (create the service, hub.set_event_sink, router.native_api().webhooks()) ---
-    // --- end webhooks ---
-    // --- ai: wiring (router.native_api().conversations()) ---
-    // --- end ai ---
+    if (p.config.webhooks.enabled) {
+        history::storage_runner* outbox = p.history.get();
+        if (!outbox) {
+            std::filesystem::create_directories(p.config.data_dir);
+            p.webhook_store = std::make_unique<history::storage_runner>(
+                storage::open_store(p.config.database, p.config.data_dir), history::runner_options{1, 2000});
+            outbox = p.webhook_store.get();
+        }
+        p.webhooks = std::make_unique<webhooks::service>(p.apps, *outbox, p.config.webhooks);
+        p.webhooks->start();
+        p.hub->set_event_sink(p.webhooks.get());
+        p.router->native_api().webhooks().set_service(p.webhooks.get());
+    }
+    // Summaries and digests read the history store; without history there is nothing to read.
+    if (p.history && p.config.ai.enabled) {
+        p.ai = std::make_unique<ai::service>(*p.history, p.config.ai);
+        p.router->native_api().conversations().set_service(p.ai.get());
+        spdlog::info("ai: {} engine{}", p.config.ai.endpoint.empty() ? "built-in" : "built-in and OpenAI-compatible",
+                     p.config.ai.endpoint.empty() ? "" : " at " + p.config.ai.endpoint + " (" + p.config.ai.model + ")");
+    }
     p.listener = std::make_unique<net::listener>(*p.shards, p.config.host, p.config.port, *p.router, p.config.http);
 }
 
@@ -108,10 +137,9 @@ void server::shutdown() {
     if (const auto left = net::ws_connection::live_count(); left > 0)
         spdlog::warn("{} connections did not close within {} s", left, p.config.shutdown_grace_s);
     p.shards->stop_and_join();
-    // --- webhooks: shutdown ---
-    // --- end webhooks ---
-    // --- ai: shutdown ---
-    // --- end ai ---
+    if (p.webhooks) p.webhooks->stop();  // its last outbox write is queued before the store stops
+    if (p.webhook_store) p.webhook_store->stop();
+    if (p.ai) p.ai->stop();  // before the store stops: its last jobs post to a stopped context
     if (p.history) p.history->stop();  // stores whatever is still queued
 }
 

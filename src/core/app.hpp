@@ -40,6 +40,9 @@ struct app_config {
     // Channels (patterns, `*` any run) whose messages are stored: by default every colon name
     // (`chat:…`, `private:…`, `presence:…`); Pusher-style names only when listed.
     std::vector<std::string> history_channels{"*:*"};
+    // Channels (patterns) whose native subscribers confirm each message they receive, so that
+    // read status can also say how many users a message reached. Off unless listed.
+    std::vector<std::string> delivery_receipt_channels;
 };
 
 // Counters every shard updates for one tenant.

@@ -90,6 +90,9 @@ struct read_watermark {
 struct read_status {
     std::vector<std::string> read_by;  // users whose watermark is at or after the message
     std::size_t read_count = 0;
+    // Users the message reached: their delivery or read watermark is at or after it (reading a
+    // message implies it was delivered). Counted only where delivery receipts are on.
+    std::size_t delivered_count = 0;
 };
 
 class connection {
@@ -129,7 +132,12 @@ public:
     virtual std::optional<read_watermark> watermark(std::string_view tenant,
                                                     std::string_view channel,
                                                     std::string_view user_id) = 0;
-    // Who has read `message_id` (watermark id >= message_id), sorted by user id.
+    // Moves the user's delivery watermark forward to `message_id` (never backward); true when
+    // it moved. Delivery receipts are opt-in per channel; the caller decides.
+    virtual bool mark_delivered(std::string_view tenant, std::string_view channel, std::string_view user_id,
+                                std::string_view message_id, std::uint64_t delivered_at_ms) = 0;
+    // Who has read `message_id` (watermark id >= message_id), sorted by user id, and how many
+    // users it was delivered to.
     virtual read_status status_of(std::string_view tenant, std::string_view channel,
                                   std::string_view message_id) = 0;
     // Messages in the channel newer than the user's watermark (all when none), not counting

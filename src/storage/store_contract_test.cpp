@@ -767,6 +767,21 @@ TEST_P(store_contract, status_of_lists_users_who_read_the_message_or_later_sorte
     EXPECT_EQ(s.read_count, 0U);
 }
 
+TEST_P(store_contract, delivered_count_joins_delivery_and_read_watermarks) {
+    message_factory f;
+    const auto m = f.make_many("chat", 5);
+    conn_->append(m);
+    EXPECT_TRUE(conn_->mark_delivered(tenant, "chat", "phone", m[3].id, t0));
+    EXPECT_FALSE(conn_->mark_delivered(tenant, "chat", "phone", m[1].id, t0 + 1));  // never backward
+    conn_->mark_read(tenant, "chat", "laptop", m[2].id, t0);
+    conn_->mark_delivered(tenant, "chat", "laptop", m[4].id, t0);  // read and delivered: one user
+    conn_->mark_delivered(tenant, "other", "tablet", m[4].id, t0);
+    EXPECT_EQ(conn_->status_of(tenant, "chat", m[2].id).delivered_count, 2U);
+    EXPECT_EQ(conn_->status_of(tenant, "chat", m[4].id).delivered_count, 1U);
+    EXPECT_EQ(conn_->status_of(tenant, "chat", m[0].id).delivered_count, 2U);
+    EXPECT_EQ(conn_->status_of(tenant, "quiet", m[0].id).delivered_count, 0U);
+}
+
 TEST_P(store_contract, unread_count_skips_own_messages_and_what_was_read) {
     message_factory f;
     std::vector<message_record> m;

@@ -74,6 +74,8 @@ export const SEEN_IDS = 5000;
 export const RECOVER_WAIT_MS = 3000;
 /** Pages fetched at most to fill a recovery gap. */
 const GAP_PAGES = 10;
+/** On channels with delivery receipts, confirmations are batched: at most one per this many ms. */
+const DELIVERY_CONFIRM_MS = 500;
 const GAP_PAGE_SIZE = 100;
 
 /** A bounded set of recent ids (oldest forgotten first). */
@@ -144,6 +146,11 @@ export class Channel extends Emitter<ChannelEventMap> {
   /** The last subscribe carried a recovery position; cleared by switchboard:recovered. */
   private awaitingRecovery = false;
   private recoverTimer: unknown = null;
+  /** The server said the channel wants delivery confirmations (switchboard:subscribed). */
+  private deliveryReceipts = false;
+  /** The newest message received and not yet confirmed, and the timer that will confirm it. */
+  private unconfirmed: string | null = null;
+  private confirmTimer: unknown = null;
 
   /** @internal Created by Realtime.subscribe(). */
   constructor(
@@ -313,7 +320,11 @@ export class Channel extends Emitter<ChannelEventMap> {
     this.emit('error', err);
   }
 
-  /** @internal An id the server acknowledged to us: a later copy (recovery) is a repeat. */
+  /**
+   * @internal An id the server acknowledged for a send that was not echoed to us (trigger): a later
+   * copy (recovery) must not reach us either. Echoed sends are not noted, so that their echo is
+   * emitted even when the acknowledgement overtakes it.
+   */
   noteOwnId(id: string): void {
     this.seen.add(id);
   }
@@ -360,6 +371,9 @@ export class Channel extends Emitter<ChannelEventMap> {
         this.emit('message:read', read);
         return;
       }
+      case 'switchboard:subscribed':
+        this.deliveryReceipts = dataObject(frame.data).delivery_receipts === true;
+        return;
       case 'pusher:cache_miss':
         return;
     }
@@ -380,8 +394,22 @@ export class Channel extends Emitter<ChannelEventMap> {
       this.seen.add(message.id);
     }
     this.advance(message.offset, typeof frame.epoch === 'string' ? frame.epoch : null, message.id);
+    if (this.deliveryReceipts && message.id !== null && message.offset !== null) this.confirmDelivery(message.id);
     if (LOCAL_EVENTS.has(message.event)) return;
     this.emit(message.event, message);
+  }
+
+  /** Tells the server, at most every DELIVERY_CONFIRM_MS, the newest message that arrived. */
+  private confirmDelivery(id: string): void {
+    if (this.unconfirmed === null || id > this.unconfirmed) this.unconfirmed = id;
+    if (this.confirmTimer !== null) return;
+    this.confirmTimer = this.host.scheduler.setTimeout(() => {
+      this.confirmTimer = null;
+      const newest = this.unconfirmed;
+      this.unconfirmed = null;
+      if (newest !== null && this.isReady())
+        this.host.write({ event: 'switchboard:delivered', channel: this.name, data: { message_id: newest } });
+    }, DELIVERY_CONFIRM_MS);
   }
 
   private advance(offset: number | null, epoch: string | null, id: string | null): void {

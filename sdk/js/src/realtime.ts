@@ -693,7 +693,7 @@ export class Realtime extends Emitter<RealtimeEventMap> {
     if (!entry) return; // unknown or repeated: settled once
     this.clearAckTimer(entry);
     const id = typeof d.id === 'string' ? d.id : String(d.id ?? '');
-    if (id) this.channelMap.get(entry.channel)?.noteOwnId(id);
+    if (id && entry.frame.echo === false) this.channelMap.get(entry.channel)?.noteOwnId(id);
     entry.resolve({
       id,
       offset: typeof d.offset === 'number' ? d.offset : null,

@@ -90,6 +90,57 @@ describe('recovery', () => {
     server.last.deliver({ event: 'cursor', channel: 'chat:own', id: 'msg_9', data: '{"x":1}', offset: 9 });
     assert.deepEqual(seen, []);
   });
+
+  it('an echoed send is emitted to the sender even when its acknowledgement arrives first', async () => {
+    const { rt, server } = makeRealtime();
+    const p = rt.start();
+    server.last.establish();
+    await p;
+    const ch = rt.subscribe('chat:ackfirst');
+    server.last.confirmSubscriptions();
+    const seen: unknown[] = [];
+    ch.on('message', (m) => seen.push(m.id));
+    const ack = ch.send({ type: 'message', data: { text: 'hi' } });
+    const f = server.last.sent.find((x) => x.event === 'message')!;
+    server.last.deliver({ event: 'switchboard:ack', channel: 'chat:ackfirst', data: { ack: f.ack, id: 'msg_7', offset: 7 } });
+    await ack;
+    server.last.deliver({ ...msg('chat:ackfirst', 7) });
+    server.last.deliver({ ...msg('chat:ackfirst', 7) }); // and a replay of it: still once
+    assert.deepEqual(seen, ['msg_7']);
+  });
+});
+
+describe('delivery receipts', () => {
+  it('on a channel that asks for them, the newest received id is confirmed, batched', async () => {
+    const { rt, server, clock } = makeRealtime({ options: { heartbeatInterval: 3_600_000 } });
+    const p = rt.start();
+    server.last.establish();
+    await p;
+    const ch = rt.subscribe('chat:dr');
+    server.last.confirmSubscriptions();
+    server.last.deliver({ event: 'switchboard:subscribed', channel: 'chat:dr', data: JSON.stringify({ delivery_receipts: true }) });
+    server.last.deliver(msg('chat:dr', 1));
+    server.last.deliver(msg('chat:dr', 2));
+    assert.equal(server.last.framesOf('switchboard:delivered').length, 0, 'batched, not one per message');
+    clock.advance(1_000);
+    assert.deepEqual(server.last.framesOf('switchboard:delivered').map((f) => f.data), [{ message_id: 'msg_2' }]);
+    server.last.deliver(msg('chat:dr', 3));
+    clock.advance(1_000);
+    assert.deepEqual(server.last.framesOf('switchboard:delivered').map((f) => f.data), [{ message_id: 'msg_2' }, { message_id: 'msg_3' }]);
+    void ch;
+  });
+
+  it('channels that did not ask get no confirmations', async () => {
+    const { rt, server, clock } = makeRealtime({ options: { heartbeatInterval: 3_600_000 } });
+    const p = rt.start();
+    server.last.establish();
+    await p;
+    rt.subscribe('chat:nodr');
+    server.last.confirmSubscriptions();
+    server.last.deliver(msg('chat:nodr', 1));
+    clock.advance(1_000);
+    assert.equal(server.last.framesOf('switchboard:delivered').length, 0);
+  });
 });
 
 describe('recovery without an answer', () => {

@@ -103,10 +103,10 @@ client_command parse_switchboard(const json& doc, const std::string& event) {
         if (const std::string* name = string_field(*data, "user_name")) cmd.user_name = name->substr(0, 200);
         return cmd;
     }
-    if (event == "switchboard:read") {
+    if (event == "switchboard:read" || event == "switchboard:delivered") {
         const std::string* id = string_field(*data, "message_id");
         if (!id || id->empty()) return invalid("data.message_id must be a message id");
-        return read_command{*channel, *id};
+        return read_command{*channel, *id, event == "switchboard:delivered"};
     }
     return invalid("unknown event " + event);
 }

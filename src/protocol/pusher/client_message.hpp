@@ -66,10 +66,11 @@ struct typing_command {
     std::string user_name;
 };
 
-// switchboard:read
+// switchboard:read, and switchboard:delivered (delivered = true)
 struct read_command {
     std::string channel;
     std::string message_id;
+    bool delivered = false;
 };
 
 struct invalid_message {

@@ -92,6 +92,10 @@ TEST(client_message, native_fields_and_switchboard_commands) {
     const auto read = as<read_command>(parse_client_message(
         R"({"event":"switchboard:read","channel":"chat:a","data":{"message_id":"msg_1"}})", 100));
     EXPECT_EQ(read.message_id, "msg_1");
+    EXPECT_FALSE(read.delivered);
+    const auto delivered = as<read_command>(parse_client_message(
+        R"({"event":"switchboard:delivered","channel":"chat:a","data":{"message_id":"msg_2"}})", 100));
+    EXPECT_TRUE(delivered.delivered);
     EXPECT_FALSE(reason(parse_client_message(R"({"event":"switchboard:presence","channel":"p","data":{"action":"dance"}})", 100)).empty());
     EXPECT_FALSE(reason(parse_client_message(R"({"event":"switchboard:typing","channel":"p","data":{}})", 100)).empty());
     EXPECT_FALSE(reason(parse_client_message(R"({"event":"switchboard:nope","channel":"p","data":{}})", 100)).empty());

@@ -272,6 +272,15 @@ std::string recovered_event(std::string_view channel, bool recovered, std::uint6
     return envelope("switchboard:recovered", channel, data);
 }
 
+std::string channel_features_event(std::string_view channel, bool history, bool delivery_receipts) {
+    std::string data = R"({"history":)";
+    data += history ? "true" : "false";
+    data += R"(,"delivery_receipts":)";
+    data += delivery_receipts ? "true" : "false";
+    data += '}';
+    return envelope("switchboard:subscribed", channel, data);
+}
+
 std::string message_read_event(std::string_view channel, std::string_view message_id, std::string_view user_id,
                                std::uint64_t read_at_ms) {
     std::string data = R"({"message_id":)";

@@ -65,6 +65,9 @@ struct message_meta {
 [[nodiscard]] std::string typing_payload(std::string_view user_id, std::string_view user_name);
 [[nodiscard]] std::string recovered_event(std::string_view channel, bool recovered, std::uint64_t offset,
                                           std::string_view epoch);
+// switchboard:subscribed, after subscription_succeeded on a native connection: what the channel
+// offers (history and recovery, delivery receipts).
+[[nodiscard]] std::string channel_features_event(std::string_view channel, bool history, bool delivery_receipts);
 [[nodiscard]] std::string message_read_event(std::string_view channel, std::string_view message_id,
                                              std::string_view user_id, std::uint64_t read_at_ms);
 

@@ -18,7 +18,7 @@
 namespace sb::storage::postgres {
 namespace {
 
-constexpr std::array<migration, 3> steps{{
+constexpr std::array<migration, 4> steps{{
     {1, "messages and channel positions", R"sql(
 CREATE TABLE messages (
     tenant text COLLATE "C" NOT NULL,
@@ -95,6 +95,18 @@ ALTER TABLE messages ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
 ) STORED;
 CREATE INDEX messages_search ON messages USING gin (search_vector);
 )sql"},
+    {4, "delivery watermarks", R"sql(
+-- Like read_watermarks, for channels with delivery receipts: the newest message each user's
+-- device confirmed it received.
+CREATE TABLE delivery_watermarks (
+    tenant text COLLATE "C" NOT NULL,
+    channel text COLLATE "C" NOT NULL,
+    user_id text COLLATE "C" NOT NULL,
+    message_id text COLLATE "C" NOT NULL,
+    delivered_at_ms bigint NOT NULL,
+    PRIMARY KEY (tenant, channel, user_id)
+);
+)sql"},
 }};
 
 }  // namespace
@@ -125,7 +137,7 @@ void migrate(detail::session& session) {
         const detail::result r = session.exec("SELECT version FROM schema_migrations");
         for (int row = 0; row < r.rows(); ++row) applied.insert(r.int64(row, 0));
     }
-    for (const migration& step : steps) {
+    for (const migration& step : migrations()) {
         if (applied.contains(step.version)) continue;
         try {
             session.exec(std::string(step.sql));

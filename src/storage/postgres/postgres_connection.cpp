@@ -94,6 +94,18 @@ constexpr std::string_view watermark_sql =
     "SELECT message_id, read_at_ms FROM read_watermarks"
     " WHERE tenant = $1 AND channel = $2 AND user_id = $3";
 
+constexpr std::string_view mark_delivered_sql =
+    "INSERT INTO delivery_watermarks (tenant, channel, user_id, message_id, delivered_at_ms)"
+    " VALUES ($1, $2, $3, $4, $5)"
+    " ON CONFLICT (tenant, channel, user_id) DO UPDATE"
+    " SET message_id = excluded.message_id, delivered_at_ms = excluded.delivered_at_ms"
+    " WHERE excluded.message_id > delivery_watermarks.message_id";
+
+constexpr std::string_view delivered_count_sql =
+    "SELECT count(*) FROM (SELECT user_id FROM delivery_watermarks"
+    " WHERE tenant = $1 AND channel = $2 AND message_id >= $3"
+    " UNION SELECT user_id FROM read_watermarks WHERE tenant = $1 AND channel = $2 AND message_id >= $3) AS d";
+
 constexpr std::string_view status_of_sql =
     "SELECT user_id FROM read_watermarks WHERE tenant = $1 AND channel = $2 AND message_id >= $3"
     " ORDER BY user_id";
@@ -280,6 +292,14 @@ bool postgres_connection::mark_read(std::string_view tenant, std::string_view ch
     return session_.run(mark_read_sql, p).affected() > 0;
 }
 
+bool postgres_connection::mark_delivered(std::string_view tenant, std::string_view channel,
+                                         std::string_view user_id, std::string_view message_id,
+                                         std::uint64_t delivered_at_ms) {
+    params p;
+    p.add(tenant).add(channel).add(user_id).add(message_id).add(delivered_at_ms);
+    return session_.run(mark_delivered_sql, p).affected() > 0;
+}
+
 std::optional<read_watermark> postgres_connection::watermark(std::string_view tenant,
                                                              std::string_view channel,
                                                              std::string_view user_id) {
@@ -298,6 +318,8 @@ read_status postgres_connection::status_of(std::string_view tenant, std::string_
     read_status status;
     for (int row = 0; row < r.rows(); ++row) status.read_by.push_back(r.text(row, 0));
     status.read_count = status.read_by.size();
+    const result d = session_.run(delivered_count_sql, p);
+    if (d.rows() > 0) status.delivered_count = static_cast<std::size_t>(d.uint64(0, 0));
     return status;
 }
 

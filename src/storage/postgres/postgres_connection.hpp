@@ -44,6 +44,8 @@ public:
                                             std::string_view user_id) override;
     read_status status_of(std::string_view tenant, std::string_view channel,
                           std::string_view message_id) override;
+    bool mark_delivered(std::string_view tenant, std::string_view channel, std::string_view user_id,
+                        std::string_view message_id, std::uint64_t delivered_at_ms) override;
     std::size_t unread_count(std::string_view tenant, std::string_view channel,
                              std::string_view user_id) override;
 

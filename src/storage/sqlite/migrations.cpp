@@ -16,7 +16,7 @@
 namespace sb::storage::sqlite {
 namespace {
 
-constexpr std::array<migration, 3> steps{{
+constexpr std::array<migration, 4> steps{{
     {1, "messages and channel positions", R"sql(
 -- seq is the rowid: it is what the full-text index refers to (content_rowid), and it keeps the
 -- table a plain rowid B-tree with rows appended at its right edge.
@@ -98,6 +98,18 @@ CREATE TRIGGER messages_fts_update AFTER UPDATE OF data ON messages BEGIN
     INSERT INTO messages_fts (rowid, body) VALUES (new.seq, sb_search_text(new.data));
 END;
 )sql"},
+    {4, "delivery watermarks", R"sql(
+-- Like read_watermarks, for channels with delivery receipts: the newest message each user's
+-- device confirmed it received.
+CREATE TABLE delivery_watermarks (
+    tenant TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    delivered_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (tenant, channel, user_id)
+) WITHOUT ROWID;
+)sql"},
 }};
 
 std::int64_t now_ms() {
@@ -130,7 +142,7 @@ void migrate(detail::database& db) {
         auto q = db.prepare("SELECT version FROM schema_migrations");
         while (q.step()) applied.insert(q.int64(0));
     }
-    for (const migration& step : steps) {
+    for (const migration& step : migrations()) {
         if (applied.contains(step.version)) continue;
         try {
             db.exec(std::string(step.sql).c_str());

@@ -272,7 +272,23 @@ read_status sqlite_connection::status_of(std::string_view tenant, std::string_vi
     read_status status;
     while (q.step()) status.read_by.push_back(q.text(0));
     status.read_count = status.read_by.size();
+    auto d = db_.prepare(detail::delivered_count_sql);
+    d.bind(1, tenant).bind(2, channel).bind(3, message_id);
+    if (d.step()) status.delivered_count = static_cast<std::size_t>(d.uint64(0));
     return status;
+}
+
+bool sqlite_connection::mark_delivered(std::string_view tenant, std::string_view channel,
+                                       std::string_view user_id, std::string_view message_id,
+                                       std::uint64_t delivered_at_ms) {
+    db_.prepare(detail::mark_delivered_sql)
+        .bind(1, tenant)
+        .bind(2, channel)
+        .bind(3, user_id)
+        .bind(4, message_id)
+        .bind(5, delivered_at_ms)
+        .run();
+    return db_.changes() > 0;
 }
 
 std::size_t sqlite_connection::unread_count(std::string_view tenant, std::string_view channel,

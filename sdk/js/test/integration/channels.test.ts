@@ -46,7 +46,7 @@ describe('channels', { skip: SKIP }, () => {
     assert.equal(typeof ack1.offset, 'number', `ack without offset:\n${alice.log.tail()}`);
     assert.ok(ack2.offset! > ack1.offset!, 'offsets grow');
 
-    await eventually(() => atBob.length === 2 && atAlice.length === 2, 5000, () => `both messages at both\n${bob.log.tail()}`);
+    await eventually(() => atBob.length === 2 && atAlice.length === 2, 5000, () => `both messages at both (alice ${atAlice.length}, bob ${atBob.length})\n${alice.log.tail()}\n${bob.log.tail()}`);
     const [m1, m2] = atBob;
     assert.equal(m1!.id, ack1.id);
     assert.equal(m1!.event, 'message');

@@ -76,8 +76,8 @@ export interface StartOptions {
   apps?: App[];
   port?: number;
   dataDir?: string;
-  /** Top-level TOML keys (activity_timeout, ...). */
-  config?: Record<string, string | number | boolean>;
+  /** Top-level TOML keys (activity_timeout, delivery_receipts, ...). */
+  config?: Record<string, string | number | boolean | string[]>;
 }
 
 export function delay(ms: number): Promise<void> {
@@ -133,7 +133,7 @@ export async function startServer(opts: StartOptions = {}): Promise<Server> {
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sb-sdk-it-'));
   const configPath = path.join(dataDir, 'switchboard.toml');
   const lines = ['# written by sdk/js/test/integration/harness.ts'];
-  for (const [k, v] of Object.entries(opts.config ?? {})) lines.push(`${k} = ${JSON.stringify(v)}`);
+  for (const [k, v] of Object.entries(opts.config ?? {})) lines.push(`${k} = ${JSON.stringify(v)}`);  // JSON arrays of strings are TOML arrays
   fs.writeFileSync(configPath, lines.join('\n') + '\n');
   const args = ['serve', '--host', HOST, '--port', String(opts.port ?? 0), '--threads', '2', '--data-dir', dataDir, '--config', configPath];
   for (const a of apps) args.push('--app', `${a.id}:${a.key}:${a.secret}`);

@@ -2,7 +2,7 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Channel, ReadEvent, Realtime, SwitchboardClient } from '../../src/index.js';
-import { clientFor, eventually, recorder, SKIP, track, uniq, useServer, withTimeout, type FrameLog } from './harness.js';
+import { clientFor, delay, eventually, recorder, SKIP, track, uniq, useServer, withTimeout, type FrameLog } from './harness.js';
 
 interface User {
   client: SwitchboardClient;
@@ -108,5 +108,49 @@ describe('history, search and read receipts', { skip: SKIP }, () => {
     const status = await a.messages.getReadStatus(id);
     assert.deepEqual([...status.read_by].sort(), ['bob4', 'carol4']);
     assert.equal(status.read_count, 2);
+  });
+});
+
+describe('delivery receipts', { skip: SKIP }, () => {
+  const srv = useServer({ config: { delivery_receipts: ['chat:dr-*'] } });
+  before(() => srv.ready());
+
+  it('confirms what each subscriber received, and read status counts deliveries', async () => {
+    const name = uniq('chat:dr-');
+    const clients = [];
+    for (const id of ['sender', 'phone', 'laptop']) {
+      const client = clientFor(srv.get());
+      const { token } = await client.realtime.getToken({ user_id: id, channels: ['chat:*'] });
+      const realtime = track(await client.realtime.connect({ token }));
+      const ch = realtime.subscribe(name);
+      if (ch.state !== 'subscribed') await withTimeout(new Promise<void>((r) => ch.once('subscribed', () => r())), 5000, 'subscribed');
+      clients.push(ch);
+    }
+    const sender = clients[0]!;
+    const phone = clients[1]!;
+    const { id } = await sender.send({ type: 'message', data: { text: 'did you get this?' } });
+    // Everyone subscribed (the sender too) confirms within DELIVERY_CONFIRM_MS.
+    let status = await phone.messages.getReadStatus(id);
+    for (let i = 0; i < 80 && status.delivered_count !== 3; i++) {
+      await delay(100);
+      status = await phone.messages.getReadStatus(id);
+    }
+    assert.equal(status.delivered_count, 3);
+    assert.equal(status.read_count, 0);
+    await phone.messages.markAsRead(id);
+    const after = await phone.messages.getReadStatus(id);
+    assert.equal(after.read_count, 1);
+    assert.equal(after.delivered_count, 3);
+  });
+
+  it('channels without delivery receipts report none', async () => {
+    const name = uniq('chat:plain-');
+    const client = clientFor(srv.get());
+    const { token } = await client.realtime.getToken({ user_id: 'x', channels: ['chat:*'] });
+    const realtime = track(await client.realtime.connect({ token }));
+    const ch = realtime.subscribe(name);
+    const { id } = await ch.send({ type: 'message', data: { text: 'hi' } });
+    const s = await ch.messages.getReadStatus(id);
+    assert.equal(s.delivered_count, undefined);
   });
 });

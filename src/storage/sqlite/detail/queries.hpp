@@ -111,6 +111,18 @@ inline constexpr std::string_view watermark_sql =
     "SELECT message_id, read_at_ms FROM read_watermarks"
     " WHERE tenant = ?1 AND channel = ?2 AND user_id = ?3";
 
+inline constexpr std::string_view mark_delivered_sql =
+    "INSERT INTO delivery_watermarks (tenant, channel, user_id, message_id, delivered_at_ms)"
+    " VALUES (?1, ?2, ?3, ?4, ?5)"
+    " ON CONFLICT (tenant, channel, user_id) DO UPDATE"
+    " SET message_id = excluded.message_id, delivered_at_ms = excluded.delivered_at_ms"
+    " WHERE excluded.message_id > delivery_watermarks.message_id";
+
+inline constexpr std::string_view delivered_count_sql =
+    "SELECT count(*) FROM (SELECT user_id FROM delivery_watermarks"
+    " WHERE tenant = ?1 AND channel = ?2 AND message_id >= ?3"
+    " UNION SELECT user_id FROM read_watermarks WHERE tenant = ?1 AND channel = ?2 AND message_id >= ?3)";
+
 inline constexpr std::string_view status_of_sql =
     "SELECT user_id FROM read_watermarks WHERE tenant = ?1 AND channel = ?2 AND message_id >= ?3"
     " ORDER BY user_id";
