@@ -49,3 +49,17 @@ build_preset() {
     cmake --preset "$preset" >/dev/null
     cmake --build --preset "$preset" "$@"
 }
+
+# The first port from $1 on (at most 50 tried) where nothing on 127.0.0.1 accepts connections:
+# a developer's own Redis or PostgreSQL on the default port must not make the tests fail.
+free_port() {
+    local port=$1 i
+    for i in $(seq 0 49); do
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$((port + i))") 2>/dev/null; then
+            echo "$((port + i))"
+            return 0
+        fi
+    done
+    echo "no free port in $port-$((port + 49))" >&2
+    return 1
+}
