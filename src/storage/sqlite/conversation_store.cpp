@@ -259,8 +259,11 @@ std::string_view unread_sql(bool digest, std::size_t filters) {
                         " AND s.conversation_uid = mb.conversation_uid";
                 sql += " WHERE mb.tenant = ?1 AND mb.user_uid = ?2";
                 for (std::size_t i = 0; i < n; ++i) {
-                    const std::string p = "?" + std::to_string(3 + 2 * i);
-                    const std::string v = "?" + std::to_string(4 + 2 * i);
+                    // Appended, not "?" + std::to_string(…): g++ 12 -O3 warns falsely on that (-Wrestrict).
+                    std::string p = "?";
+                    p += std::to_string(3 + 2 * i);
+                    std::string v = "?";
+                    v += std::to_string(4 + 2 * i);
                     sql += " AND (CASE json_type(c.custom, " + p +
                            ") WHEN 'true' THEN 'true' WHEN 'false' THEN 'false'"
                            " WHEN 'null' THEN NULL ELSE CAST(json_extract(c.custom, " +
