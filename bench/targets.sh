@@ -23,8 +23,9 @@ start_target() {
             TARGET_THREADS="${SB_THREADS:-$(nproc)}"
             # Client events unlimited, as soketi is configured (peers.md): the speaker of
             # --publish client sends far more than Pusher's 10 per second per connection.
+            TARGET_DATA=$(mktemp -d "${TMPDIR:-/tmp}/switchboard-bench-data.XXXXXX")
             SWITCHBOARD_CLIENT_EVENT_RATE=0 "$BENCH_BUILD/switchboard" serve --host 127.0.0.1 --port "$port" \
-                --app "$BENCH_APP_ID:$BENCH_APP_KEY:$BENCH_APP_SECRET" \
+                --app "$BENCH_APP_ID:$BENCH_APP_KEY:$BENCH_APP_SECRET" --data-dir "$TARGET_DATA" \
                 --threads "$TARGET_THREADS" >"$log" 2>&1 &
             ;;
         soketi)
@@ -82,4 +83,8 @@ stop_target() {
     kill -KILL "$TARGET_PID" 2>/dev/null || true
     wait "$TARGET_PID" 2>/dev/null || true
     TARGET_PID=
+    if [ -n "${TARGET_DATA:-}" ]; then
+        rm -rf "$TARGET_DATA"
+        TARGET_DATA=
+    fi
 }

@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
     app.add_option("--ramp", o.ramp, "from:to:step:seconds, e.g. 100:1000:100:5");
     app.add_option("--duration", o.duration, "seconds per step");
     app.add_option("--publish", o.publish, "http | batch | client")->capture_default_str();
+    app.add_option("--channel", o.channel,
+                   "fanout's channel (default bench-fanout; chat:… keeps history on Switchboard)");
     app.add_option("--payload", o.payload, "bytes of event data")->capture_default_str();
     app.add_option("--workers", o.workers, "subscriber processes (0: one per 5,000)");
     app.add_option("--source-addrs", o.source_addrs, "e.g. 127.0.0.2-127.0.0.9");

@@ -31,6 +31,9 @@ struct run_options {
     std::string ramp;             // from:to:step:seconds; overrides rate
     double duration = 0;          // seconds per step; 0: the scenario's default
     std::string publish = "http"; // http | batch | client
+    // fanout's channel; empty: bench-fanout (private-bench-fanout for client events). A colon name
+    // such as chat:bench-fanout keeps history on Switchboard, so the same run measures its cost.
+    std::string channel;
     std::size_t payload = 100;    // bytes of event data
     std::size_t workers = 0;      // subscriber processes; 0: automatic
     std::string source_addrs;     // e.g. 127.0.0.2-127.0.0.9; empty: scenario default

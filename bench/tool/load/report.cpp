@@ -92,6 +92,7 @@ nlohmann::json to_json(const run_report& report, const run_options& o, const mac
                        {"ramp", o.ramp},
                        {"duration_s", o.duration},
                        {"publish", o.publish},
+                       {"channel", o.channel},
                        {"payload_bytes", o.payload},
                        {"workers", o.workers},
                        {"source_addrs", o.source_addrs},

@@ -22,8 +22,11 @@ double connect_timeout(std::size_t count) { return 60.0 + static_cast<double>(co
 fanout_plan plan_fanout(controller& c, const run_options& o) {
     const publish_mode mode = parse_publish_mode(o.publish);
     fanout_plan p;
-    p.channel = c.add_channel(mode == publish_mode::client ? "private-bench-fanout"
-                                                            : "bench-fanout");
+    std::string name = o.channel;
+    if (name.empty()) name = mode == publish_mode::client ? "private-bench-fanout" : "bench-fanout";
+    if (mode == publish_mode::client && name.rfind("private", 0) != 0)
+        throw std::invalid_argument("--publish client needs a private channel (private-… or private:…)");
+    p.channel = c.add_channel(name);
     const std::uint32_t ch = p.channel;
     group_spec g;
     g.name = "subscribers";
