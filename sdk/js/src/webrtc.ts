@@ -553,6 +553,8 @@ export class Room extends Emitter<RoomEventMap> {
     const display = await this.env.getDisplayMedia({ video: true, audio: false });
     const track = display.getVideoTracks()[0];
     if (!track) throw new SwitchboardError({ code: ErrorCodes.invalidRequest, title: 'No screen', detail: 'getDisplayMedia gave no video track' });
+    // Text on a screen must stay readable: under load the encoder lowers the frame rate, not the size.
+    if ('contentHint' in track) track.contentHint = 'detail';
     this.screenTrack = track;
     track.addEventListener?.('ended', () => this.stopScreen());
     await Promise.all(

@@ -48,14 +48,14 @@ function tile(id: string, name: string, local: boolean): HTMLElement {
   muted.className = 'muted-icon';
   muted.dataset.testid = 'muted-icon';
   muted.title = 'muted';
-  muted.textContent = '🔇 muted';
+  muted.textContent = 'muted';
   const camOff = document.createElement('span');
   camOff.className = 'camera-off-icon';
   camOff.title = 'camera off';
-  camOff.textContent = '📷 off';
+  camOff.textContent = 'camera off';
   const sharing = document.createElement('span');
   sharing.className = 'sharing-icon';
-  sharing.textContent = '🖥 sharing';
+  sharing.textContent = 'sharing';
   icons.append(muted, camOff, sharing);
   el.append(video, placeholder, label, icons);
   $('grid').append(el);
