@@ -170,7 +170,9 @@ async function mediaStats(page) {
     for (const [id, p] of room.participants) {
       const pc = room.peerConnection(id);
       const name = p.user_data?.name ?? p.user_id;
-      const s = { framesDecoded: 0, width: 0, height: 0, packetsReceived: 0, localCandidateType: null, state: pc?.connectionState };
+      const s = { framesDecoded: 0, width: 0, height: 0, packetsReceived: 0, localCandidateType: null, state: pc?.connectionState,
+        signaling: pc?.signalingState, ice: pc?.iceConnectionState, gathering: pc?.iceGatheringState,
+        local: pc?.localDescription?.type ?? null, remote: pc?.remoteDescription?.type ?? null, me: room.participantId, them: id };
       if (pc) {
         const report = await pc.getStats();
         const byId = new Map();
@@ -258,7 +260,7 @@ function runInNamespace() {
 
     /** Until `who` decodes video and receives audio from each of `from` (names). */
     async function flowing(who, from, { width, relay } = {}) {
-      return waitFor(`${who.name} receiving from ${from.join(', ')}`, async () => {
+      return waitFor(`${who.name} receiving from ${from.join(', ')} (console: ${who.lines.slice(-8).join(' | ')})`, async () => {
         const stats = await mediaStats(who.page);
         const ok = from.every((n) => {
           const s = stats[n];

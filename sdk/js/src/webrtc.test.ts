@@ -260,7 +260,13 @@ describe('webrtc room', () => {
     assert.equal((offer.data as { to: string }).to, 'p_a');
     conn.deliver('switchboard:webrtc:participant:joined', { id: 'p_b', user_id: 'bob', audio: true, video: true });
     assert.deepEqual(joined, ['p_b']);
+    assert.equal(FakePeerConnection.all.length, 1, 'a newcomer offers; we wait for its offer');
+    conn.deliver('switchboard:webrtc:signal', { from: 'p_b', signal: { description: { type: 'offer', sdp: '{"v":1,"kinds":["audio","video"]}' } } });
+    await flush();
     assert.equal(FakePeerConnection.all.length, 2);
+    const answer = conn.sentOf('switchboard:webrtc:signal').find((f) => (f.data as { to: string; signal: { description?: Desc } }).to === 'p_b' &&
+      (f.data as { signal: { description?: Desc } }).signal.description)!;
+    assert.equal((answer.data as { signal: { description: Desc } }).signal.description.type, 'answer');
     room.leave();
   });
 
@@ -275,6 +281,29 @@ describe('webrtc room', () => {
 
   it('refuses to join without room_id and token', async () => {
     await assert.rejects(Room.join(new FakeConnection(), { room_id: '', token: '' }, environment()), /join needs room_id and token/);
+  });
+
+  it('a newcomer offers, the one already there answers, and both receive streams', async () => {
+    FakePeerConnection.all = [];
+    const server = new FakeServer();
+    const a = new FakeConnection();
+    const b = new FakeConnection();
+    server.attach(a, 'p_1');
+    server.attach(b, 'p_2');
+    const roomA = await Room.join(a, { room_id: 'room_1', token: 't' }, environment());
+    const roomB = await Room.join(b, { room_id: 'room_1', token: 't' }, environment());
+    await flush(60);
+    const offers = (c: FakeConnection) =>
+      c.sentOf('switchboard:webrtc:signal').filter((f) => (f.data as { signal: { description?: Desc } }).signal.description?.type === 'offer');
+    assert.equal(offers(a).length, 0);
+    assert.equal(offers(b).length, 1);
+    const [pcA, pcB] = [roomA.peerConnection('p_2') as unknown as FakePeerConnection, roomB.peerConnection('p_1') as unknown as FakePeerConnection];
+    assert.equal(pcA.signalingState, 'stable');
+    assert.equal(pcB.signalingState, 'stable');
+    assert.equal(pcA.remoteDescription?.type, 'offer');
+    assert.equal(pcB.remoteDescription?.type, 'answer');
+    roomA.leave();
+    roomB.leave();
   });
 
   it('two peers offering at once settle through perfect negotiation (the polite one rolls back)', async () => {
@@ -292,6 +321,12 @@ describe('webrtc room', () => {
     await flush(60);
     const [pcA, pcB] = [roomA.peerConnection('p_2') as unknown as FakePeerConnection, roomB.peerConnection('p_1') as unknown as FakePeerConnection];
     assert.ok(pcA && pcB);
+    // Both renegotiate at the same moment (e.g. both restart ICE): their offers cross.
+    a.sent = [];
+    b.sent = [];
+    pcA.restartIce();
+    pcB.restartIce();
+    await flush(60);
     // Both sides offered (A on participant:joined, B on joined): a collision.
     assert.ok(a.sentOf('switchboard:webrtc:signal').some((f) => (f.data as { signal: { description?: Desc } }).signal.description?.type === 'offer'));
     assert.ok(b.sentOf('switchboard:webrtc:signal').some((f) => (f.data as { signal: { description?: Desc } }).signal.description?.type === 'offer'));
@@ -338,6 +373,8 @@ describe('webrtc room', () => {
     assert.equal(conn.sentOf('switchboard:webrtc:media').at(-1)?.data && (conn.sentOf('switchboard:webrtc:media').at(-1)!.data as { screen: boolean }).screen, true);
     // A peer that arrives while sharing gets the screen too.
     conn.deliver('switchboard:webrtc:participant:joined', { id: 'p_c' });
+    conn.deliver('switchboard:webrtc:signal', { from: 'p_c', signal: { description: { type: 'offer', sdp: '{"v":1,"kinds":["audio","video"]}' } } });
+    await flush();
     assert.equal(FakePeerConnection.all[2]!.senders.find((s) => s.track?.kind === 'video')!.track, screen);
     screen.end();  // the browser's "Stop sharing"
     assert.equal(room.screen.isSharing(), false);

@@ -5,10 +5,12 @@
 //   room.on('participant:stream', (p) => attach(p.id, p.stream));
 //   room.audio.mute(); await room.screen.share(); room.leave();
 //
-// One RTCPeerConnection per other participant. Negotiation is "perfect negotiation" (W3C
-// WebRTC 1.0 §10.7): either side may offer at any time; on a collision the impolite side
-// (the greater participant id) ignores the other's offer and the polite side rolls back, so two
-// peers joining at once never deadlock. A connection whose ICE fails restarts ICE.
+// One RTCPeerConnection per other participant. A newcomer offers to everyone already in the
+// room; they answer. After that, negotiation is "perfect negotiation" (W3C WebRTC 1.0 §10.7):
+// either side may offer at any time (screen share without a video sender, ICE restarts); on a
+// collision the impolite side (the greater participant id) ignores the other's offer and the
+// polite side rolls back, so two peers renegotiating at once never deadlock. A connection whose
+// ICE fails restarts ICE.
 
 import { Emitter } from './emitter.js';
 import { SwitchboardError } from './errors.js';
@@ -89,6 +91,8 @@ interface Peer {
   ignoreOffer: boolean;
   videoSender: RTCRtpSender | null;
   chain: Promise<void>;
+  /** Created for an incoming offer: our own first offer would only collide with it. */
+  answering: boolean;
 }
 
 interface JoinedData {
@@ -347,7 +351,8 @@ export class Room extends Emitter<RoomEventMap> {
           this.participants.set(p.id, participant);
           this.emit('participant:joined', participant);
         }
-        this.connect(participant);
+        // The newcomer offers to everyone already there: we answer when its offer arrives, so an
+        // ordinary join never collides (perfect negotiation still settles later collisions).
         return;
       }
       case 'switchboard:webrtc:participant:left':
@@ -387,7 +392,7 @@ export class Room extends Emitter<RoomEventMap> {
 
   // ---- peer connections --------------------------------------------------------------------------
 
-  private connect(participant: Participant): void {
+  private connect(participant: Participant, answering = false): void {
     if (this.peers.has(participant.id)) return;
     const config: RTCConfiguration = { iceServers: this.iceServers };
     if (this.params.iceTransportPolicy) config.iceTransportPolicy = this.params.iceTransportPolicy;
@@ -401,12 +406,14 @@ export class Room extends Emitter<RoomEventMap> {
       ignoreOffer: false,
       videoSender: null,
       chain: Promise.resolve(),
+      answering,
     };
     this.peers.set(participant.id, peer);
     const send = (signal: Record<string, unknown>) =>
       this.signaling.send({ event: 'switchboard:webrtc:signal', channel: this.id, data: { to: participant.id, signal } });
 
     pc.onnegotiationneeded = async () => {
+      if (peer.answering) return;  // the answer carries our tracks; the browser asks again if more is needed
       try {
         peer.makingOffer = true;
         await pc.setLocalDescription();
@@ -454,6 +461,8 @@ export class Room extends Emitter<RoomEventMap> {
   }
 
   private onSignal(from: string, signal: { description?: RTCSessionDescriptionInit; candidate?: RTCIceCandidateInit | null }): void {
+    const participant = this.participants.get(from);
+    if (!this.peers.has(from) && participant && signal.description?.type === 'offer') this.connect(participant, true);
     const peer = this.peers.get(from);
     if (!peer) return;
     // One signal at a time per peer, in arrival order.
@@ -480,6 +489,7 @@ export class Room extends Emitter<RoomEventMap> {
             data: { to: peer.participant.id, signal: { description: pc.localDescription.toJSON?.() ?? pc.localDescription } },
           });
         }
+        peer.answering = false;
       }
     } else if (signal.candidate) {
       try {
