@@ -578,6 +578,11 @@ void client::on_command(pusher::read_command&& cmd) {
     });
 }
 
+void client::on_command(pusher::webrtc_command&& cmd) {
+    if (!native_) return send_error(errors::invalid_message, "switchboard: events need extensions=native");
+    handle_webrtc_command(*this, hub_, std::move(cmd), webrtc_rooms_);
+}
+
 void client::store_deliveries() {
     for (auto& s : subscriptions_) {
         if (s.delivered_up_to.empty()) continue;
@@ -592,6 +597,7 @@ void client::store_deliveries() {
 void client::on_detach() {
     if (hub_.history() && !user_id_.empty()) store_deliveries();
     stop_all_typing();
+    detach_webrtc_rooms(*this, hub_, webrtc_rooms_);
     for (auto& s : subscriptions_)
         if (s.active) {
             hub_.detach(s.where, s.member_id);

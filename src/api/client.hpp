@@ -6,6 +6,7 @@
 // net::ws_connection; all of it runs on the connection's shard.
 
 #include "api/hub.hpp"
+#include "api/webrtc_signaling.hpp"
 #include "core/app.hpp"
 #include "core/ids.hpp"
 #include "core/rate_window.hpp"
@@ -85,6 +86,7 @@ private:
     void on_command(protocol::pusher::presence_command&& cmd);
     void on_command(protocol::pusher::typing_command&& cmd);
     void on_command(protocol::pusher::read_command&& cmd);
+    void on_command(protocol::pusher::webrtc_command&& cmd);
     void client_event(protocol::pusher::channel_event_command&& cmd);
     void deliver_while_recovering(const net::frame_ref& f, const void* channel);
     void recover_from_storage(const std::string& channel, std::uint64_t after, std::uint64_t upto,
@@ -118,6 +120,7 @@ private:
     bool native_ = false;
     std::vector<subscription> subscriptions_;
     std::vector<typing_state> typing_;
+    std::vector<webrtc_membership> webrtc_rooms_;  // WebRTC rooms joined through this connection
     core::token_bucket client_events_;
     std::uint64_t ping_sent_ms_ = 0;
     std::uint32_t next_generation_ = 0;

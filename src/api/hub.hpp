@@ -50,6 +50,10 @@ struct channel_event;
 enum class event_kind : std::uint8_t;
 }  // namespace sb::webhooks
 
+namespace sb::webrtc {
+class room_registry;
+}  // namespace sb::webrtc
+
 namespace sb::api {
 
 class client;
@@ -225,6 +229,10 @@ public:
     // a hot path (every subscribe, every message).
     [[nodiscard]] bool wants(const core::tenant& t, webhooks::event_kind kind) const noexcept;
 
+    // The WebRTC rooms of this node (null: none). Set before the shards run.
+    void set_webrtc(webrtc::room_registry* rooms) noexcept { webrtc_ = rooms; }
+    [[nodiscard]] webrtc::room_registry* webrtc() const noexcept { return webrtc_; }
+
     // Forgets idle channel state on this shard (called by the shard's tick).
     void sweep_idle_channels();
 
@@ -253,6 +261,7 @@ private:
     history::storage_runner* history_;
     history_options history_opts_;
     webhooks::event_sink* sink_ = nullptr;
+    webrtc::room_registry* webrtc_ = nullptr;
     std::vector<std::unique_ptr<shard_state>> states_;
     std::atomic<std::int64_t> connections_{0};
 };

@@ -3,6 +3,7 @@
 #include "api/conversations_api.hpp"
 #include "api/history_api.hpp"
 #include "api/webhooks_api.hpp"
+#include "api/webrtc_api.hpp"
 #include "api/responses.hpp"
 #include "core/channel_grant.hpp"
 #include "core/clock.hpp"
@@ -73,7 +74,8 @@ native_rest_api::native_rest_api(hub& h)
     : hub_(h),
       history_(std::make_unique<history_api>(h)),
       webhooks_(std::make_unique<webhooks_api>(h)),
-      conversations_(std::make_unique<conversations_api>(h)) {
+      conversations_(std::make_unique<conversations_api>(h)),
+      webrtc_(std::make_unique<webrtc_api>(h)) {
     std::random_device rd;
     for (std::uint32_t i = 0; i < h.shards().size(); ++i)
         ids_.push_back(std::make_unique<core::ulid_generator>((std::uint64_t{rd()} << 32) ^ rd()));
@@ -88,6 +90,7 @@ void native_rest_api::handle(net::http_request request, net::http_responder resp
 
     if (conversations_api::owns(request.path)) return conversations_->handle(caller, request, segments, std::move(respond));
     if (segments.size() >= 3 && segments[2] == "webhooks") return webhooks_->handle(caller, request, segments, std::move(respond));
+    if (segments.size() >= 3 && segments[2] == "webrtc") return webrtc_->handle(caller, request, segments, std::move(respond));
     if (segments.size() >= 3 && segments[2] == "publish") {
         if (!caller.secret_key)
             return respond(jsonapi_error(jsonapi::codes::invalid_api_key("publishing needs the app's secret key")));

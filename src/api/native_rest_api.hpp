@@ -37,6 +37,7 @@ public:
 
     [[nodiscard]] class webhooks_api& webhooks() noexcept { return *webhooks_; }
     [[nodiscard]] class conversations_api& conversations() noexcept { return *conversations_; }
+    [[nodiscard]] class webrtc_api& webrtc() noexcept { return *webrtc_; }
 
 private:
     void publish(const rest_caller& caller, const net::http_request& request, bool batch, net::http_responder respond);
@@ -47,6 +48,7 @@ private:
     std::unique_ptr<class history_api> history_;
     std::unique_ptr<class webhooks_api> webhooks_;
     std::unique_ptr<class conversations_api> conversations_;
+    std::unique_ptr<class webrtc_api> webrtc_;
 };
 
 }  // namespace sb::api

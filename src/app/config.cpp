@@ -61,6 +61,41 @@ bool parse_bool(const std::string& name, const std::string& value) {
     throw config_error(name + " must be true or false, got '" + value + "'");
 }
 
+std::vector<std::string> split_list(std::string_view rest) {
+    std::vector<std::string> out;
+    while (!rest.empty()) {
+        const auto comma = rest.find(',');
+        std::string item(rest.substr(0, comma));
+        if (!item.empty()) out.push_back(std::move(item));
+        if (comma == std::string_view::npos) break;
+        rest.remove_prefix(comma + 1);
+    }
+    return out;
+}
+
+// [webrtc] as docs/webrtc.md describes it; checked again after the environment in finalize().
+void check_webrtc(const webrtc::options& o) {
+    auto check_urls = [](const std::vector<std::string>& urls, const char* key,
+                         std::initializer_list<std::string_view> schemes) {
+        for (const auto& u : urls) {
+            bool ok = false;
+            for (auto s : schemes) ok = ok || u.rfind(s, 0) == 0;
+            if (!ok) throw config_error(std::string("webrtc.") + key + ": '" + u + "' is not a " +
+                                        std::string(*schemes.begin()) + " URL");
+        }
+    };
+    check_urls(o.stun_urls, "stun_urls", {"stun:", "stuns:"});
+    check_urls(o.turn_urls, "turn_urls", {"turn:", "turns:"});
+    if (!o.turn_urls.empty() && o.turn_secret.empty())
+        throw config_error("webrtc.turn_urls needs webrtc.turn_secret (coturn's static-auth-secret)");
+    if (!o.public_url.empty() && o.public_url.rfind("http://", 0) != 0 && o.public_url.rfind("https://", 0) != 0)
+        throw config_error("webrtc.public_url must be an http:// or https:// URL");
+    if (!o.janus_url.empty() && o.janus_url.rfind("http://", 0) != 0 && o.janus_url.rfind("https://", 0) != 0)
+        throw config_error("webrtc.janus_url must be an http:// or https:// URL");
+    if (o.max_participants == 0) throw config_error("webrtc.max_participants must be positive");
+    if (o.turn_ttl_s == 0 || o.room_token_ttl_s == 0) throw config_error("webrtc.turn_ttl and room_token_ttl must be positive");
+}
+
 }  // namespace
 
 core::app_config parse_app_flag(const std::string& value) {
@@ -225,6 +260,29 @@ void apply_toml(server_config& c, const std::string& text, const std::string& or
         if (!ai.endpoint.empty() && ai.endpoint.rfind("http://", 0) != 0 && ai.endpoint.rfind("https://", 0) != 0)
             throw config_error(origin + ": ai.endpoint must be an http:// or https:// URL");
         if (ai.max_concurrency == 0) throw config_error(origin + ": ai.max_concurrency must be positive");
+    }
+    if (const toml::table* w = root["webrtc"].as_table()) {
+        static constexpr std::array<std::string_view, 9> known{"public_url", "stun_urls", "turn_urls", "turn_secret",
+                                                               "turn_ttl", "room_token_ttl", "reconnect_grace",
+                                                               "max_participants", "janus_url"};
+        for (const auto& [key, value] : *w)
+            if (std::find(known.begin(), known.end(), key.str()) == known.end())
+                throw config_error(origin + ": unknown key webrtc." + std::string(key.str()));
+        auto& o = c.webrtc;
+        read(*w, "public_url", o.public_url, origin);
+        read_strings(*w, "stun_urls", o.stun_urls, origin + ": webrtc");
+        read_strings(*w, "turn_urls", o.turn_urls, origin + ": webrtc");
+        read(*w, "turn_secret", o.turn_secret, origin);
+        read(*w, "turn_ttl", o.turn_ttl_s, origin);
+        read(*w, "room_token_ttl", o.room_token_ttl_s, origin);
+        read(*w, "reconnect_grace", o.reconnect_grace_s, origin);
+        read(*w, "max_participants", o.max_participants, origin);
+        read(*w, "janus_url", o.janus_url, origin);
+        try {
+            check_webrtc(o);
+        } catch (const config_error& e) {
+            throw config_error(origin + ": " + e.what());
+        }
     }
     if (const toml::table* demo = root["demo"].as_table()) {
         read(*demo, "web_dir", c.web_dir, origin);
@@ -404,6 +462,11 @@ void apply_environment(server_config& c, const std::map<std::string, std::string
     if (auto v = get("SWITCHBOARD_HISTORY")) c.history = parse_bool("SWITCHBOARD_HISTORY", *v);
     if (auto v = get("SWITCHBOARD_WEB_DIR")) c.web_dir = *v;
     if (auto v = get("SWITCHBOARD_DEMO_APP")) c.demo_token_app = *v;
+    if (auto v = get("SWITCHBOARD_WEBRTC_PUBLIC_URL")) c.webrtc.public_url = *v;
+    if (auto v = get("SWITCHBOARD_WEBRTC_STUN_URLS")) c.webrtc.stun_urls = split_list(*v);
+    if (auto v = get("SWITCHBOARD_WEBRTC_TURN_URLS")) c.webrtc.turn_urls = split_list(*v);
+    if (auto v = get("SWITCHBOARD_WEBRTC_TURN_SECRET")) c.webrtc.turn_secret = *v;
+    if (auto v = get("SWITCHBOARD_WEBRTC_JANUS_URL")) c.webrtc.janus_url = *v;
     if (auto v = get("SWITCHBOARD_CLIENT_EVENTS")) {
         const bool on = parse_bool("SWITCHBOARD_CLIENT_EVENTS", *v);
         for (auto& app : c.apps) app.client_events = on;
@@ -421,6 +484,7 @@ void finalize(server_config& c) {
     c.http.max_body_size = std::max<std::size_t>(1024 * 1024, c.realtime.max_message_size * 2 * 100 + 65536);
     if (c.realtime.activity_timeout_s == 0) throw config_error("activity_timeout must be positive");
     if (c.realtime.pong_timeout_s == 0) throw config_error("pong_timeout must be positive");
+    check_webrtc(c.webrtc);
 }
 
 }  // namespace sb::app

@@ -8,6 +8,7 @@
 #include "net/http_connection.hpp"
 #include "net/ws_connection.hpp"
 #include "webhooks/options.hpp"  // webhooks: the [webhooks] section
+#include "webrtc/options.hpp"    // webrtc: the [webrtc] section
 
 #include <cstdint>
 #include <map>
@@ -36,6 +37,7 @@ struct server_config {
     std::string demo_token_app;  // app whose tokens POST /demo/token mints ("": none)
     webhooks::options webhooks;  // [webhooks] and each app's [[apps.webhooks]] (docs/webhooks.md)
     ai::service_options ai;  // [ai] and each app's [apps.ai] (docs/ai.md)
+    webrtc::options webrtc;  // [webrtc] (docs/webrtc.md)
     api::realtime_options realtime;
     net::ws_limits ws;
     net::http_limits http;

@@ -75,3 +75,30 @@ TEST(config, app_flag_needs_three_parts) {
 }
 
 }  // namespace sb::app
+
+namespace sb::app {
+
+TEST(config, webrtc_table_sets_ice_servers_and_checks_them) {
+    server_config c;
+    apply_toml(c, R"(
+[webrtc]
+public_url = "https://meet.example.com"
+stun_urls = ["stun:127.0.0.1:34780"]
+turn_urls = ["turn:127.0.0.1:34780?transport=udp"]
+turn_secret = "s3cret"
+reconnect_grace = 3
+)",
+               "test.toml");
+    EXPECT_EQ(c.webrtc.public_url, "https://meet.example.com");
+    EXPECT_EQ(c.webrtc.turn_urls.size(), 1u);
+    EXPECT_EQ(c.webrtc.reconnect_grace_s, 3u);
+    server_config bad;
+    EXPECT_THROW(apply_toml(bad, "[webrtc]\nturn_urls = [\"turn:x\"]\n", "t.toml"), config_error);
+    EXPECT_THROW(apply_toml(bad, "[webrtc]\nstun_urls = [\"http://x\"]\n", "t.toml"), config_error);
+    EXPECT_THROW(apply_toml(bad, "[webrtc]\nturn_secrets = \"x\"\n", "t.toml"), config_error);
+    server_config env;
+    apply_environment(env, {{"SWITCHBOARD_WEBRTC_TURN_URLS", "turn:a:1,turn:b:2"}, {"SWITCHBOARD_WEBRTC_TURN_SECRET", "x"}});
+    EXPECT_EQ(env.webrtc.turn_urls.size(), 2u);
+}
+
+}  // namespace sb::app

@@ -7,6 +7,7 @@
 #include "api/http_router.hpp"
 #include "api/hub.hpp"
 #include "api/webhooks_api.hpp"
+#include "api/webrtc_signaling.hpp"
 #include "core/app.hpp"
 #include "core/clock.hpp"
 #include "history/storage_runner.hpp"
@@ -14,6 +15,7 @@
 #include "net/shard.hpp"
 #include "net/ws_connection.hpp"
 #include "webhooks/webhook_service.hpp"
+#include "webrtc/room_registry.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -29,6 +31,7 @@ struct server::parts {
     std::unique_ptr<history::storage_runner> history;
     std::unique_ptr<net::shard_set> shards;
     std::unique_ptr<api::hub> hub;
+    std::unique_ptr<webrtc::room_registry> rooms;  // WebRTC rooms of this node (memory)
     std::unique_ptr<api::http_router> router;
     std::unique_ptr<net::listener> listener;
     // The outbox is kept in the history store; with history off, in the same database through a
@@ -67,6 +70,9 @@ server::server(server_config config) : parts_(std::make_unique<parts>()) {
                                        api::history_options{p.config.history_recent_messages, 60'000});
     for (std::uint32_t i = 0; i < p.shards->size(); ++i)
         p.shards->at(i).add_tick_task([hub = p.hub.get()](std::uint64_t) { hub->sweep_idle_channels(); });
+    p.rooms = std::make_unique<webrtc::room_registry>(p.config.webrtc);
+    p.hub->set_webrtc(p.rooms.get());
+    p.shards->at(0).add_tick_task([hub = p.hub.get()](std::uint64_t) { api::sweep_webrtc_rooms(*hub); });
     if (p.history) {
         // Retention: prune each tenant with a limit, on shard 0's tick, every sweep period.
         auto last = std::make_shared<std::uint64_t>(0);

@@ -22,6 +22,11 @@ enum class event_kind : std::uint8_t {
     message_sent,          // a message on the channel: server publish or native send (message.sent)
     client_event,          // a Pusher client-* event (Pusher: client_event)
     cache_miss,            // a cache channel had nothing to replay (Pusher: cache_miss)
+    // WebRTC rooms (docs/webrtc.md): `channel` is the room id, `data_json` the whole data object.
+    webrtc_room_created,         // webrtc.room.created
+    webrtc_participant_joined,   // webrtc.participant.joined
+    webrtc_participant_left,     // webrtc.participant.left
+    webrtc_recording_ready,      // webrtc.recording.ready
 };
 
 struct channel_event {

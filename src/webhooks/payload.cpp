@@ -81,6 +81,14 @@ event_names names_of(event_kind kind) noexcept {
             return {{}, "client_event"};
         case event_kind::cache_miss:
             return {{}, "cache_miss"};
+        case event_kind::webrtc_room_created:
+            return {"webrtc.room.created", {}};
+        case event_kind::webrtc_participant_joined:
+            return {"webrtc.participant.joined", {}};
+        case event_kind::webrtc_participant_left:
+            return {"webrtc.participant.left", {}};
+        case event_kind::webrtc_recording_ready:
+            return {"webrtc.recording.ready", {}};
     }
     return {};
 }
@@ -90,7 +98,9 @@ std::uint32_t kinds_of(std::string_view type, bool pusher_format) noexcept {
     for (auto k : {event_kind::channel_subscribed, event_kind::channel_unsubscribed,
                    event_kind::channel_occupied, event_kind::channel_vacated,
                    event_kind::member_added, event_kind::member_removed, event_kind::member_updated,
-                   event_kind::message_sent, event_kind::client_event, event_kind::cache_miss}) {
+                   event_kind::message_sent, event_kind::client_event, event_kind::cache_miss,
+                   event_kind::webrtc_room_created, event_kind::webrtc_participant_joined,
+                   event_kind::webrtc_participant_left, event_kind::webrtc_recording_ready}) {
         const auto names = names_of(k);
         if ((pusher_format ? names.pusher : names.native) == type) bits |= bit_of(k);
     }
@@ -98,6 +108,15 @@ std::uint32_t kinds_of(std::string_view type, bool pusher_format) noexcept {
 }
 
 std::string native_data(const channel_event& e) {
+    switch (e.kind) {
+        case event_kind::webrtc_room_created:
+        case event_kind::webrtc_participant_joined:
+        case event_kind::webrtc_participant_left:
+        case event_kind::webrtc_recording_ready:
+            return e.data_json;
+        default:
+            break;
+    }
     std::string out = R"({"channel_id":)";
     append_json_string(out, e.channel);
     out += R"(,"user_id":)";

@@ -24,7 +24,7 @@ struct event_names {
 [[nodiscard]] event_names names_of(event_kind kind) noexcept;
 
 // Which event kinds a webhook subscribed to `type` (in its format) receives; 0 for types that
-// are not channel events (webhook.disabled, webrtc.*).
+// are not channel events (webhook.disabled).
 [[nodiscard]] std::uint32_t kinds_of(std::string_view type, bool pusher_format) noexcept;
 [[nodiscard]] constexpr std::uint32_t bit_of(event_kind kind) noexcept {
     return std::uint32_t{1} << static_cast<unsigned>(kind);

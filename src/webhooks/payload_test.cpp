@@ -41,6 +41,7 @@ TEST(payload, types_map_to_the_kinds_they_receive) {
     EXPECT_EQ(kinds_of("member_added", true), bit_of(event_kind::member_added));
     EXPECT_EQ(kinds_of("member_added", false), 0U) << "names belong to their format";
     EXPECT_EQ(kinds_of("webhook.disabled", false), 0U) << "not a channel event";
+    EXPECT_EQ(kinds_of("webrtc.participant.joined", false), bit_of(event_kind::webrtc_participant_joined));
 }
 
 TEST(payload, message_sent_carries_the_seeds_fields) {

@@ -1,5 +1,5 @@
 // Build: ESM + CJS for Node and bundlers, a browser ESM with no `ws` reference, .d.ts (tsc),
-// and the chat demo bundle (web/chat/dist/). `--demo-only` builds only the demo.
+// and the demo bundles (web/chat/dist/chat.js, web/call/dist/call.js). `--demo-only` builds only the demos.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,7 +9,10 @@ import * as esbuild from 'esbuild';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const REPO = path.resolve(ROOT, '..', '..');
 const DIST = path.join(ROOT, 'dist');
-const DEMO = path.join(REPO, 'web', 'chat');
+const DEMOS = [
+  { dir: path.join(REPO, 'web', 'chat'), bundle: 'chat.js' },
+  { dir: path.join(REPO, 'web', 'call'), bundle: 'call.js' },
+];
 const demoOnly = process.argv.includes('--demo-only');
 
 /** Browser builds: node_websocket.ts -> node_websocket.browser.ts (no `ws` import at all). */
@@ -58,7 +61,7 @@ async function buildSdk() {
   console.log(`built ${path.relative(REPO, DIST)}/ (index.js, index.cjs, browser.js, types/)`);
 }
 
-async function buildDemo() {
+async function buildDemo({ dir: DEMO, bundle }) {
   const out = path.join(DEMO, 'dist');
   fs.rmSync(out, { recursive: true, force: true });
   await esbuild.build({
@@ -67,15 +70,15 @@ async function buildDemo() {
     format: 'esm',
     platform: 'browser',
     plugins: [sdkAlias, browserTransport],
-    outfile: path.join(out, 'chat.js'),
+    outfile: path.join(out, bundle),
     tsconfig: path.join(DEMO, 'tsconfig.json'),
   });
-  assertNoWs(path.join(out, 'chat.js'));
+  assertNoWs(path.join(out, bundle));
   execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(DEMO, 'tsconfig.json'), '--noEmit'], {
     stdio: 'inherit',
   });
-  console.log(`built ${path.relative(REPO, out)}/chat.js`);
+  console.log(`built ${path.relative(REPO, out)}/${bundle}`);
 }
 
 if (!demoOnly) await buildSdk();
-if (fs.existsSync(path.join(DEMO, 'src', 'main.ts'))) await buildDemo();
+for (const demo of DEMOS) if (fs.existsSync(path.join(demo.dir, 'src', 'main.ts'))) await buildDemo(demo);

@@ -10,6 +10,7 @@ import { isPlainObject } from './message.js';
 import { Realtime, type RealtimeDeps } from './realtime.js';
 import { fetchJson, joinUrl, RestClient } from './rest.js';
 import { decodeTokenClaims, expiresAtOf } from './token.js';
+import { Room, type JoinRoomParams, type RoomAttributes, type RoomResource, type WebRtcEnvironment } from './webrtc.js';
 import type {
   ClientConfig,
   ConnectParams,
@@ -50,6 +51,24 @@ interface TokenDocument {
 export class RealtimeApi {
   private readonly rest: RestClient;
   private currentToken: string | null = null;
+  private lastRealtime: Realtime | null = null;
+
+  /** WebRTC rooms (docs/webrtc.md). */
+  readonly webrtc: {
+    /**
+     * Joins a room over the last connection `connect()` opened (or opens one): asks for camera
+     * and microphone, then connects to everyone in the room.
+     * @example const room = await client.realtime.webrtc.join({ room_id: 'room_abc123', token: roomToken, audio: true, video: true, user_data: { name: 'Alice' } });
+     */
+    join(params: JoinRoomParams & { realtime?: Realtime }, env?: WebRtcEnvironment): Promise<Room>;
+    /**
+     * Creates a room (secret key: server side only); answers the JSON:API resource.
+     * @example const { id, attributes } = await client.realtime.webrtc.createRoom({ name: 'Team Meeting', max_participants: 10 });
+     */
+    createRoom(attributes?: RoomAttributes): Promise<RoomResource>;
+    /** Ends the call for everyone and deletes the room (secret key). */
+    deleteRoom(roomId: string): Promise<void>;
+  };
 
   /** Message search across a channel. */
   readonly messages: {
@@ -72,6 +91,24 @@ export class RealtimeApi {
       fetch: config.fetch,
       token: () => this.currentToken,
     });
+    this.webrtc = {
+      join: async (params, env) => {
+        let realtime = params.realtime ?? this.lastRealtime;
+        if (!realtime || realtime.getState() === 'disconnected') realtime = await this.connect();
+        return realtime.webrtc.join(params, env);
+      },
+      createRoom: async (attributes = {}) => {
+        const doc = await this.rest.request<{ data: RoomResource }>({
+          method: 'POST',
+          path: '/v1/realtime/webrtc/rooms',
+          body: { data: { type: 'webrtc_rooms', attributes } },
+        });
+        return doc.data;
+      },
+      deleteRoom: async (roomId) => {
+        await this.rest.request<unknown>({ method: 'DELETE', path: `/v1/realtime/webrtc/rooms/${encodeURIComponent(roomId)}` });
+      },
+    };
     this.messages = {
       search: <T = MessageData>(q: SearchQuery) =>
         fetchPage<T>(searchLoader(this.rest, q.channel_id, q.query), q.channel_id, { limit: q.limit }),
@@ -126,6 +163,7 @@ export class RealtimeApi {
         },
       },
     );
+    this.lastRealtime = realtime;
     try {
       return await realtime.start();
     } catch (err) {

@@ -6,6 +6,17 @@ export { Presence } from './presence.js';
 export { Typing } from './typing.js';
 export { History } from './history.js';
 export { Receipts } from './receipts.js';
+export {
+  Room,
+  type JoinRoomParams,
+  type Participant,
+  type RoomAttributes,
+  type RoomEventMap,
+  type RoomResource,
+  type SignalingFrame,
+  type WebRtcEnvironment,
+  type WebRtcSignaling,
+} from './webrtc.js';
 export { SwitchboardError } from './errors.js';
 export { CloseCodes, ErrorCodes, closeAction, type CloseAction, type CloseCode, type ErrorCode } from './codes.js';
 export { backoffDelay, BACKOFF_FLOOR_MS } from './backoff.js';

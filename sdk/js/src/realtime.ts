@@ -28,6 +28,7 @@ import { errorFromResponse, RestClient, type RestConfig } from './rest.js';
 import { realScheduler, Timer, type Scheduler } from './scheduler.js';
 import { decodeTokenClaims, grantsChannel, type TokenClaims } from './token.js';
 import { webSocketTransport, type Transport, type TransportFactory } from './transport.js';
+import { Room, type JoinRoomParams, type SignalingFrame, type WebRtcEnvironment, type WebRtcSignaling } from './webrtc.js';
 import type {
   ConnectedInfo,
   ConnectionOptions,
@@ -142,6 +143,7 @@ export class Realtime extends Emitter<RealtimeEventMap> {
 
   private readonly restClient: RestClient;
   private readonly host: ChannelHost;
+  private readonly webrtcListeners = new Set<(frame: SignalingFrame) => void>();
 
   /** @internal Use `client.realtime.connect()`. */
   constructor(
@@ -185,6 +187,35 @@ export class Realtime extends Emitter<RealtimeEventMap> {
   }
 
   // ---- public API ------------------------------------------------------------------------------
+
+  /**
+   * WebRTC rooms over this connection (docs/webrtc.md).
+   * @example const room = await realtime.webrtc.join({ room_id: 'room_abc123', token: roomToken, audio: true, video: true });
+   */
+  readonly webrtc = {
+    join: (params: JoinRoomParams, env?: WebRtcEnvironment): Promise<Room> => Room.join(this.webrtcSignaling(), params, env),
+  };
+
+  /** @internal The signaling channel of WebRTC rooms: frames out, switchboard:webrtc:* frames in. */
+  webrtcSignaling(): WebRtcSignaling {
+    return {
+      send: (frame) => this.write(frame as unknown as Record<string, unknown>),
+      onFrame: (listener) => {
+        this.webrtcListeners.add(listener);
+        return () => this.webrtcListeners.delete(listener);
+      },
+      onReconnected: (listener) => {
+        let socket = this.socketId;
+        const onConnected = (info: ConnectedInfo) => {
+          if (info.socket_id === socket) return;
+          socket = info.socket_id;
+          listener();
+        };
+        this.on('connected', onConnected);
+        return () => this.off('connected', onConnected);
+      },
+    };
+  }
 
   /**
    * Listen to connection events: 'connected', 'disconnected' (reason), 'reconnecting' (attempt),
@@ -552,6 +583,10 @@ export class Realtime extends Emitter<RealtimeEventMap> {
       case 'switchboard:nack':
         this.onNack(frame);
         return;
+    }
+    if (frame.event.startsWith('switchboard:webrtc:')) {
+      for (const l of [...this.webrtcListeners]) l(frame as SignalingFrame);
+      return;
     }
     if (typeof frame.channel === 'string') this.channelMap.get(frame.channel)?.handle(frame);
   }

@@ -78,6 +78,12 @@ client_command parse_switchboard(const json& doc, const std::string& event) {
     if (!channel) return invalid(event + " needs a \"channel\" string");
     auto data = command_data(doc);
     if (!data) return invalid(event + " needs a data object");
+    if (event.rfind("switchboard:webrtc:", 0) == 0) {
+        std::string action = event.substr(19);
+        if (action != "join" && action != "signal" && action != "media" && action != "leave")
+            return invalid("unknown event " + event);
+        return webrtc_command{std::move(action), *channel, data->dump()};
+    }
     if (event == "switchboard:presence") {
         presence_command cmd;
         cmd.channel = *channel;

@@ -73,13 +73,22 @@ struct read_command {
     bool delivered = false;
 };
 
+// switchboard:webrtc:join, :signal, :media, :leave (docs/protocol.md "WebRTC signaling"): the
+// room id travels in the channel field; the data object is checked by api/webrtc_signaling.
+struct webrtc_command {
+    std::string action;  // join, signal, media or leave
+    std::string room_id;
+    std::string data_json;  // a JSON object
+};
+
 struct invalid_message {
     std::string reason;
 };
 
 using client_command = std::variant<ping_command, pong_command, subscribe_command,
                                     unsubscribe_command, signin_command, channel_event_command,
-                                    presence_command, typing_command, read_command, invalid_message>;
+                                    presence_command, typing_command, read_command, webrtc_command,
+                                    invalid_message>;
 
 // `max_data_size` bounds the delivered data of channel events (see channel_event_command::oversized).
 [[nodiscard]] client_command parse_client_message(std::string_view text, std::size_t max_data_size);

@@ -138,3 +138,19 @@ TEST(signin_user_data, needs_a_string_id) {
 }
 
 }  // namespace sb::protocol::pusher
+
+namespace sb::protocol::pusher {
+
+TEST(client_message, webrtc_commands_carry_the_room_and_their_data_object) {
+    const auto join = std::get<webrtc_command>(parse_client_message(
+        R"({"event":"switchboard:webrtc:join","channel":"room_1","data":{"token":"t"}})", 100));
+    EXPECT_EQ(join.action, "join");
+    EXPECT_EQ(join.room_id, "room_1");
+    EXPECT_EQ(join.data_json, R"({"token":"t"})");
+    EXPECT_TRUE(std::holds_alternative<invalid_message>(
+        parse_client_message(R"({"event":"switchboard:webrtc:dance","channel":"room_1","data":{}})", 100)));
+    EXPECT_TRUE(std::holds_alternative<invalid_message>(
+        parse_client_message(R"({"event":"switchboard:webrtc:join","data":{}})", 100)));
+}
+
+}  // namespace sb::protocol::pusher
