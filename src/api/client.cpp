@@ -53,7 +53,9 @@ void client::on_open() {
     if (!tenant_->config.enabled) return refuse(errors::app_disabled);
     const auto now_count = tenant_->runtime->connections.fetch_add(1, std::memory_order_relaxed) + 1;
     counted_in_tenant_ = true;
-    if (tenant_->limits.max_connections && now_count > static_cast<std::int64_t>(*tenant_->limits.max_connections))
+    if (tenant_->limits.max_connections &&
+        now_count + hub_.remote_connections(tenant_->index) >
+            static_cast<std::int64_t>(*tenant_->limits.max_connections))
         return refuse(errors::over_connection_quota);
     if (!hub_.admit_connection()) return refuse(errors::over_capacity);
     counted_in_server_ = true;

@@ -28,8 +28,9 @@ void http_router::handle(net::http_request request, net::http_responder respond)
     const std::string_view path = request.path;
     if (path == "/healthz") return respond(json_response(200, R"({"status":"ok"})"));
     if (path == "/readyz") {
-        if (ready_.load()) return respond(json_response(200, R"({"status":"ready"})"));
-        return respond(json_response(503, R"({"status":"shutting down"})"));
+        if (!ready_.load()) return respond(json_response(503, R"({"status":"shutting down"})"));
+        if (!broker_ready_.load()) return respond(json_response(503, R"({"status":"broker unavailable"})"));
+        return respond(json_response(200, R"({"status":"ready"})"));
     }
     if (path.rfind("/apps/", 0) == 0) return pusher_api_.handle(std::move(request), std::move(respond));
     if (path.rfind("/v1/", 0) == 0 || conversations_api::owns(path)) {

@@ -28,6 +28,9 @@ public:
 
     // /readyz answers 503 once shutting down.
     void set_ready(bool ready) noexcept { ready_.store(ready); }
+    // Cluster mode: /readyz answers 503 while the broker is unreachable (connections are still
+    // accepted: local delivery goes on, and clients recover the rest from history).
+    void set_broker_ready(bool ready) noexcept { broker_ready_.store(ready); }
 
 private:
     hub& hub_;
@@ -38,6 +41,7 @@ private:
     std::uint64_t node_id_;
     std::vector<std::uint64_t> next_socket_;  // per shard, touched only by its shard
     std::atomic<bool> ready_{true};
+    std::atomic<bool> broker_ready_{true};
 };
 
 }  // namespace sb::api

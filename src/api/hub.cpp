@@ -1,6 +1,9 @@
 #include "api/hub.hpp"
 
 #include "api/client.hpp"
+#include "api/detail/hub_state.hpp"
+#include "broker/broker.hpp"
+#include "broker/envelope.hpp"
 #include "core/channel_grant.hpp"
 #include "core/channel_name.hpp"
 #include "core/channel_state.hpp"
@@ -13,80 +16,15 @@
 #include "webhooks/event_sink.hpp"
 
 #include <deque>
+#include <limits>
 #include <random>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace sb::api {
 
 namespace events = protocol::pusher;
-
-namespace {
-
-struct user_key {
-    std::uint32_t tenant;
-    std::string user_id;
-    friend bool operator==(const user_key&, const user_key&) = default;
-};
-struct user_key_hash {
-    std::size_t operator()(const user_key& k) const noexcept {
-        return std::hash<std::string>{}(k.user_id) * 31u + k.tenant;
-    }
-};
-
-using channel_map =
-    std::unordered_map<core::channel_key, core::channel_state, core::channel_key_hash, core::channel_key_equal>;
-
-// Idempotency keys seen recently on this home shard, oldest first.
-class idempotency_window {
-public:
-    const publish_result* find(const std::string& key, std::uint64_t now_ms) {
-        expire(now_ms);
-        auto it = entries_.find(key);
-        return it == entries_.end() ? nullptr : &it->second;
-    }
-    void remember(std::string key, const publish_result& result, std::uint64_t expires_at_ms) {
-        order_.emplace_back(expires_at_ms, key);
-        entries_.insert_or_assign(std::move(key), result);
-    }
-
-private:
-    void expire(std::uint64_t now_ms) {
-        while (!order_.empty() && order_.front().first <= now_ms) {
-            entries_.erase(order_.front().second);
-            order_.pop_front();
-        }
-    }
-    std::unordered_map<std::string, publish_result> entries_;
-    std::deque<std::pair<std::uint64_t, std::string>> order_;
-};
-
-std::string idempotency_scope(const core::channel_key& key, const std::string& idempotency_key) {
-    std::string s = std::to_string(key.tenant);
-    s += '\x1f';
-    s += key.name;
-    s += '\x1f';
-    s += idempotency_key;
-    return s;
-}
-
-}  // namespace
-
-// One publication encoded for each group of subscribers that needs it.
-struct hub::frames {
-    net::shared_frame group[2];  // [0] plain Pusher, [1] native; null: nobody in that group
-};
-
-struct hub::shard_state {
-    explicit shard_state(std::uint64_t seed) : ids(seed) {}
-    core::subscription_index<client> local;  // subscribers on this shard, by channel
-    channel_map home;                        // channels whose home is this shard
-    std::unordered_map<user_key, std::vector<client*>, user_key_hash> users;  // signed-in users here
-    core::ulid_generator ids;
-    idempotency_window recent;
-    // History channels waiting for their position from the store, with what to run then.
-    std::unordered_map<core::channel_key, std::vector<net::unique_task>, core::channel_key_hash, core::channel_key_equal>
-        awaiting_position;
-};
+using namespace detail;
 
 hub::hub(net::shard_set& shards, const core::app_registry& apps, const realtime_options& options,
          history::storage_runner* history, history_options history_opts)
@@ -94,6 +32,8 @@ hub::hub(net::shard_set& shards, const core::app_registry& apps, const realtime_
     std::random_device rd;
     for (std::uint32_t i = 0; i < shards.size(); ++i)
         states_.push_back(std::make_unique<shard_state>((std::uint64_t{rd()} << 32) ^ rd() ^ i));
+    apps_.for_each([this](const core::tenant& t) { tenant_by_name_.emplace(storage_tenant(t), t.index); });
+    remote_connections_ = std::vector<std::atomic<std::int64_t>>(apps_.size());
 }
 
 hub::~hub() = default;
@@ -122,18 +62,6 @@ bool hub::wants(const core::tenant& t, webhooks::event_kind kind) const noexcept
 void hub::emit(const core::tenant& t, webhooks::channel_event event) const {
     if (wants(t, event.kind)) sink_->emit(t, std::move(event));
 }
-
-namespace {
-webhooks::channel_event make_event(webhooks::event_kind kind, std::string channel, std::string user_id = {},
-                                   std::string data_json = "null") {
-    webhooks::channel_event e;
-    e.kind = kind;
-    e.channel = std::move(channel);
-    e.user_id = std::move(user_id);
-    e.data_json = std::move(data_json);
-    return e;
-}
-}  // namespace
 
 std::string hub::storage_tenant(const core::tenant& t) {
     return t.config.id + "/" + std::string(core::to_string(t.env));
@@ -219,6 +147,10 @@ void hub::home_subscribe(subscribe_request req, net::shard* origin, std::uint32_
         return await_position(key, [this, req = std::move(req), origin, from, done = std::move(done)]() mutable {
             home_subscribe(std::move(req), origin, from, std::move(done));
         });
+    if (broker_ && !st.broker_live.contains(key))
+        return await_broker(key, [this, req = std::move(req), origin, from, done = std::move(done)]() mutable {
+            home_subscribe(std::move(req), origin, from, std::move(done));
+        });
     subscribe_result result;
     const core::tenant& tenant = apps_.at(req.key.tenant);
     ch.touch(core::steady_clock_ms());
@@ -235,7 +167,7 @@ void hub::home_subscribe(subscribe_request req, net::shard* origin, std::uint32_
                 tenant.runtime->occupied_channels.fetch_add(1, std::memory_order_relaxed);
                 emit(tenant, make_event(webhooks::event_kind::channel_occupied, req.key.name));
             }
-            if (req.presence) {
+            if (req.presence && !broker_) {
                 if (!req.user_id.empty() && joined.presence == core::presence_set::join_result::first_connection) {
                     emit(tenant, make_event(webhooks::event_kind::member_added, req.key.name, req.user_id, req.user_info));
                     auto f = std::make_shared<frames>();
@@ -260,7 +192,8 @@ void hub::home_subscribe(subscribe_request req, net::shard* origin, std::uint32_
                     result.recover = recovery::impossible;
                 } else if (want.offset == ch.last_offset()) {
                     result.recover = recovery::from_memory;  // nothing was missed
-                } else if (!recent.empty() && recent.front().offset <= want.offset + 1) {
+                } else if (!recent.empty() && recent.front().offset <= want.offset + 1 &&
+                           recent.back().offset == ch.last_offset()) {
                     result.recover = recovery::from_memory;
                     for (const auto& m : recent)
                         if (m.offset > want.offset)
@@ -273,6 +206,10 @@ void hub::home_subscribe(subscribe_request req, net::shard* origin, std::uint32_
             }
         }
     }
+    if (broker_ && result.outcome == subscribe_result::status::ok) count_subscription(key, 1);
+    if (broker_ && req.presence && result.outcome == subscribe_result::status::ok)
+        return cluster_join_presence(std::move(req), std::move(result), origin, from, std::move(done));
+    if (broker_) release_broker_if_vacant(key);
     forget_if_idle(st.home, key, history_opts_.idle_channel_ms);
     origin->post([done = std::move(done), result = std::move(result)]() mutable { done(std::move(result)); });
 }
@@ -306,7 +243,9 @@ void hub::leave(const core::channel_key& key, bool native, std::string user_id) 
             if (const auto* m = ch.presence()->find(user_id)) info = m->info_json;
         const auto left = ch.leave(from, native, user_id);
         const core::tenant& tenant = apps_.at(key.tenant);
-        if (left.member_removed) {
+        if (broker_) count_subscription(key, -1);
+        if (broker_ && ch.presence() && !user_id.empty()) cluster_leave_presence(key, user_id);
+        if (left.member_removed && !broker_) {
             emit(tenant, make_event(webhooks::event_kind::member_removed, key.name, user_id, info));
             auto f = std::make_shared<frames>();
             f->group[0] = net::frame::text(events::member_removed(key.name, user_id));
@@ -316,6 +255,7 @@ void hub::leave(const core::channel_key& key, bool native, std::string user_id) 
         if (left.became_vacant) {
             tenant.runtime->occupied_channels.fetch_sub(1, std::memory_order_relaxed);
             emit(tenant, make_event(webhooks::event_kind::channel_vacated, key.name));
+            if (broker_) release_broker_if_vacant(key);
         }
         forget_if_idle(st.home, key, history_opts_.idle_channel_ms);
     });
@@ -323,6 +263,7 @@ void hub::leave(const core::channel_key& key, bool native, std::string user_id) 
 
 void hub::change_presence(core::channel_key key, presence_change change, net::unique_callback<bool> done) {
     net::shard* origin = net::shard::current();
+    if (broker_) return cluster_change_presence(std::move(key), std::move(change), origin, std::move(done));
     const std::uint32_t home = home_of(key);  // before the lambda moves the key
     shards_.invoke_on(home, [this, origin, key = std::move(key), change = std::move(change),
                                      done = std::move(done)]() mutable {
@@ -415,24 +356,14 @@ void hub::home_publish(core::channel_key key, publication pub, net::shard* origi
         return await_position(key, [this, key, pub = std::move(pub), origin, done = std::move(done)]() mutable {
             home_publish(std::move(key), std::move(pub), origin, std::move(done));
         });
+    if (broker_)
+        return cluster_publish(std::move(key), std::move(pub), origin, std::move(done), std::move(scope), keep_cache,
+                               store);
 
     publish_result result;
     result.created_at_ms = core::wall_clock_ms();
     result.id = st.ids.next("msg_", result.created_at_ms);
-    const auto message_kind =
-        pub.event.rfind("client-", 0) == 0 ? webhooks::event_kind::client_event : webhooks::event_kind::message_sent;
-    if (pub.to == audience::everyone && wants(*pub.tenant, message_kind)) {
-        webhooks::channel_event e;
-        e.kind = message_kind;
-        e.channel = key.name;
-        e.user_id = pub.user_id;
-        if (!pub.exclude.empty()) e.socket_id = pub.exclude.to_string();
-        e.message_id = result.id;
-        e.event = pub.event;
-        e.message_data = pub.data;
-        e.created_at_ms = result.created_at_ms;
-        sink_->emit(*pub.tenant, std::move(e));
-    }
+    emit_message_event(pub, key, result);
     if (it != st.home.end()) {
         core::channel_state& ch = it->second;
         ch.touch(now_steady);
@@ -485,6 +416,22 @@ void hub::home_publish(core::channel_key key, publication pub, net::shard* origi
     }
     if (!scope.empty()) st.recent.remember(std::move(scope), result, now_steady + options_.idempotency_window_ms);
     reply(done, std::move(result));
+}
+
+void hub::emit_message_event(const publication& pub, const core::channel_key& key, const publish_result& result) {
+    const auto message_kind =
+        pub.event.rfind("client-", 0) == 0 ? webhooks::event_kind::client_event : webhooks::event_kind::message_sent;
+    if (pub.to != audience::everyone || !wants(*pub.tenant, message_kind)) return;
+    webhooks::channel_event e;
+    e.kind = message_kind;
+    e.channel = key.name;
+    e.user_id = pub.user_id;
+    if (!pub.exclude.empty()) e.socket_id = pub.exclude.to_string();
+    e.message_id = result.id;
+    e.event = pub.event;
+    e.message_data = pub.data;
+    e.created_at_ms = result.created_at_ms;
+    sink_->emit(*pub.tenant, std::move(e));
 }
 
 struct hub::import_job {
@@ -572,6 +519,7 @@ void hub::fan_out(std::uint64_t shard_mask, const core::channel_key& key, std::s
 void hub::query_channel(const core::tenant& t, std::string name, net::unique_callback<channel_info> done) {
     net::shard* origin = net::shard::current();
     core::channel_key key{t.index, std::move(name)};
+    if (broker_) return cluster_query_channel(std::move(key), origin, std::move(done));
     shards_.invoke_on(home_of(key), [this, origin, key, done = std::move(done)]() mutable {
         channel_info info;
         auto& st = state_here();
@@ -593,6 +541,7 @@ void hub::query_channels(const core::tenant& t, std::string prefix,
         net::unique_callback<std::vector<channel_summary>> done;
     };
     net::shard* origin = net::shard::current();
+    if (broker_) return cluster_query_channels(t, std::move(prefix), origin, std::move(done));
     auto g = std::make_shared<gather>(gather{{}, shards_.size(), std::move(done)});
     const std::uint32_t tenant = t.index;
     shards_.invoke_on_all([this, origin, g, tenant, prefix](net::shard&) {
@@ -615,6 +564,14 @@ void hub::query_channels(const core::tenant& t, std::string prefix,
 void hub::query_users(const core::tenant& t, std::string name, net::unique_callback<std::vector<std::string>> done) {
     net::shard* origin = net::shard::current();
     core::channel_key key{t.index, std::move(name)};
+    if (broker_) {
+        return cluster_members(key, [origin, done = std::move(done)](std::vector<std::pair<std::string, std::string>> members) mutable {
+            std::vector<std::string> ids;
+            ids.reserve(members.size());
+            for (auto& m : members) ids.push_back(std::move(m.first));
+            origin->post([done = std::move(done), ids = std::move(ids)]() mutable { done(std::move(ids)); });
+        });
+    }
     shards_.invoke_on(home_of(key), [this, origin, key, done = std::move(done)]() mutable {
         std::vector<std::string> ids;
         auto& st = state_here();
@@ -626,6 +583,14 @@ void hub::query_users(const core::tenant& t, std::string name, net::unique_callb
 
 void hub::presence_snapshot(const core::channel_key& key, net::unique_callback<std::string> done) {
     net::shard* origin = net::shard::current();
+    if (broker_) {
+        return cluster_members(key, [origin, name = key.name, done = std::move(done)](std::vector<std::pair<std::string, std::string>> members) mutable {
+            core::presence_set set(std::numeric_limits<std::size_t>::max());  // a snapshot: no bound
+            for (auto& [id, info] : members) (void)set.join(id, info);
+            std::string text = events::presence_subscription_succeeded(name, set);
+            origin->post([done = std::move(done), text = std::move(text)]() mutable { done(std::move(text)); });
+        });
+    }
     shards_.invoke_on(home_of(key), [this, origin, key, done = std::move(done)]() mutable {
         std::string text;
         auto& st = state_here();
@@ -649,7 +614,11 @@ void hub::remove_user(client& c, std::uint32_t tenant, const std::string& user_i
 }
 
 void hub::terminate_user(const core::tenant& t, std::string user_id) {
-    const std::uint32_t tenant = t.index;
+    if (broker_) return cluster_terminate_user(t, std::move(user_id));
+    terminate_user_here(t.index, std::move(user_id));
+}
+
+void hub::terminate_user_here(std::uint32_t tenant, std::string user_id) {
     shards_.invoke_on_all([this, tenant, user_id](net::shard&) {
         return net::unique_task([this, tenant, user_id] {
             auto& users = state_here().users;

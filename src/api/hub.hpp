@@ -29,6 +29,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace sb::net {
@@ -43,6 +44,12 @@ class storage_runner;
 namespace sb::core {
 class channel_state;
 }  // namespace sb::core
+
+namespace sb::broker {
+class broker;
+struct envelope;
+struct publish_outcome;
+}  // namespace sb::broker
 
 namespace sb::webhooks {
 class event_sink;
@@ -236,6 +243,27 @@ public:
     // Forgets idle channel state on this shard (called by the shard's tick).
     void sweep_idle_channels();
 
+    // --- cluster mode (docs/cluster.md) -----------------------------------------------------
+    // With a broker, publications travel through it: the home shard has the broker number the
+    // publication (cluster-wide offsets) and every node subscribed to the channel, this one
+    // included, delivers what the broker hands it. A node's home shard subscribes to the
+    // channel's topic while the channel has local subscribers, before answering the first
+    // subscribe. Set before the shards run; `broker_shard` is the shard whose io_context runs
+    // the broker. Without a broker nothing of this runs (the single-node path is unchanged).
+    void set_broker(broker::broker* b, std::uint32_t broker_shard, std::string node_id);
+    [[nodiscard]] bool clustered() const noexcept { return broker_ != nullptr; }
+    [[nodiscard]] const std::string& node_id() const noexcept { return node_id_; }
+    // What the broker delivered; call on the broker shard.
+    void on_envelope(broker::envelope&& e);
+    // Shares this node's connection counts and takes in the other nodes' (for cluster-wide
+    // connection limits). Call on the broker shard, about once a second.
+    void exchange_connection_counts();
+    // Cluster mode: the tenant's connections on the other nodes, as of the last exchange (so a
+    // cluster-wide connection limit is approximate by what a second brings). 0 on a single node.
+    [[nodiscard]] std::int64_t remote_connections(std::uint32_t tenant) const noexcept {
+        return tenant < remote_connections_.size() ? remote_connections_[tenant].load(std::memory_order_relaxed) : 0;
+    }
+
 private:
     struct shard_state;
     struct frames;
@@ -252,6 +280,36 @@ private:
     // Queues `retry` until the channel's position is loaded. Call on the home shard.
     void await_position(const core::channel_key& key, net::unique_task retry);
     core::channel_state& home_channel(const core::channel_key& key);
+    void cluster_publish(core::channel_key key, publication pub, net::shard* origin,
+                         net::unique_callback<publish_result> done, std::string scope, bool keep_cache, bool store);
+    struct cluster_publication;
+    void send_to_broker(std::shared_ptr<cluster_publication> p);
+    void on_numbered(std::shared_ptr<cluster_publication> p, broker::publish_outcome out);
+    void home_deliver(const core::channel_key& key, broker::envelope e);
+    // Presence in cluster mode: membership and member events are decided by the broker.
+    void cluster_join_presence(subscribe_request req, subscribe_result result, net::shard* origin, std::uint32_t from,
+                               net::unique_callback<subscribe_result> done);
+    void cluster_leave_presence(const core::channel_key& key, const std::string& user_id);
+    void cluster_change_presence(core::channel_key key, presence_change change, net::shard* origin,
+                                 net::unique_callback<bool> done);
+    // The channel's members cluster-wide (user id, info); `done` runs on the broker shard.
+    void cluster_members(const core::channel_key& key,
+                         net::unique_callback<std::vector<std::pair<std::string, std::string>>> done);
+    void count_subscription(const core::channel_key& key, std::int64_t delta);
+    void cluster_query_channel(core::channel_key key, net::shard* origin, net::unique_callback<channel_info> done);
+    void cluster_query_channels(const core::tenant& t, std::string prefix, net::shard* origin,
+                                net::unique_callback<std::vector<channel_summary>> done);
+    void cluster_terminate_user(const core::tenant& t, std::string user_id);
+    // Closes the user's connections on this node's shards.
+    void terminate_user_here(std::uint32_t tenant, std::string user_id);
+    [[nodiscard]] broker::envelope member_envelope(const core::channel_key& key, std::uint8_t kind,
+                                                   std::string user_id, std::string info) const;
+    // Queues `retry` until this node receives the channel's publications from the broker.
+    void await_broker(const core::channel_key& key, net::unique_task retry);
+    // Stops receiving a channel that has no local subscriber any more.
+    void release_broker_if_vacant(const core::channel_key& key);
+    [[nodiscard]] std::string topic_of(const core::channel_key& key) const;
+    void emit_message_event(const publication& pub, const core::channel_key& key, const publish_result& result);
     void fan_out(std::uint64_t shard_mask, const core::channel_key& key, std::shared_ptr<const frames> f,
                  core::socket_id exclude);
 
@@ -264,6 +322,11 @@ private:
     webrtc::room_registry* webrtc_ = nullptr;
     std::vector<std::unique_ptr<shard_state>> states_;
     std::atomic<std::int64_t> connections_{0};
+    broker::broker* broker_ = nullptr;
+    std::uint32_t broker_shard_ = 0;
+    std::string node_id_;
+    std::unordered_map<std::string, std::uint32_t> tenant_by_name_;  // storage_tenant → index
+    std::vector<std::atomic<std::int64_t>> remote_connections_;      // by tenant index
 };
 
 }  // namespace sb::api

@@ -1,4 +1,5 @@
 #include "app/config.hpp"
+#include "broker/redis/redis_url.hpp"
 
 #include "protocol/jsonapi/webhook_request.hpp"
 #include "webhooks/retry_schedule.hpp"
@@ -7,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
@@ -138,6 +140,7 @@ void apply_toml(server_config& c, const std::string& text, const std::string& or
     read(root, "cache_ttl", cache_ttl_s, origin);
     c.realtime.cache_ttl_ms = cache_ttl_s * 1000;
     read(root, "database", c.database, origin);
+    read(root, "broker", c.broker, origin);
     if (const toml::node* d = root.get("delivery_receipts")) {
         const toml::array* patterns = d->as_array();
         if (!patterns) throw config_error(origin + ": delivery_receipts must be a list of channel patterns");
@@ -166,6 +169,14 @@ void apply_toml(server_config& c, const std::string& text, const std::string& or
     auto read_duration = [&](const toml::table& t, const char* key, std::chrono::milliseconds& out) {
         if (const toml::node* node = t.get(key)) out = duration_of(*node, std::string("webhooks.") + key);
     };
+    if (const toml::table* cl = root["cluster"].as_table()) {
+        for (const auto& [key, value] : *cl)
+            if (key.str() != "node_id" && key.str() != "node_ttl")
+                throw config_error(origin + ": unknown key cluster." + std::string(key.str()) +
+                                   " (known: node_id, node_ttl)");
+        read(*cl, "node_id", c.node_id, origin);
+        if (const toml::node* node = cl->get("node_ttl")) c.node_ttl = duration_of(*node, "cluster.node_ttl");
+    }
     auto read_strings = [&](const toml::table& t, const char* key, std::vector<std::string>& out,
                             const std::string& where) {
         const toml::node* node = t.get(key);
@@ -459,6 +470,8 @@ void apply_environment(server_config& c, const std::map<std::string, std::string
         }
     }
     if (auto v = get("SWITCHBOARD_DATABASE")) c.database = *v;
+    if (auto v = get("SWITCHBOARD_BROKER")) c.broker = *v;
+    if (auto v = get("SWITCHBOARD_NODE_ID")) c.node_id = *v;
     if (auto v = get("SWITCHBOARD_HISTORY")) c.history = parse_bool("SWITCHBOARD_HISTORY", *v);
     if (auto v = get("SWITCHBOARD_WEB_DIR")) c.web_dir = *v;
     if (auto v = get("SWITCHBOARD_DEMO_APP")) c.demo_token_app = *v;
@@ -485,6 +498,17 @@ void finalize(server_config& c) {
     if (c.realtime.activity_timeout_s == 0) throw config_error("activity_timeout must be positive");
     if (c.realtime.pong_timeout_s == 0) throw config_error("pong_timeout must be positive");
     check_webrtc(c.webrtc);
+    if (!c.broker.empty()) {
+        const auto parsed = broker::redis::parse_redis_url(c.broker);
+        if (!parsed)
+            throw config_error("broker must be a redis:// URL such as redis://127.0.0.1:6379 (" +
+                               std::string(broker::redis::describe(parsed.error)) + "): " + c.broker);
+    }
+    for (char ch : c.node_id)
+        if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_')
+            throw config_error("cluster node_id may hold letters, digits, '-' and '_' only: " + c.node_id);
+    if (c.node_ttl < std::chrono::milliseconds(500))
+        throw config_error("cluster.node_ttl must be at least 500ms (nodes renew their heartbeat every third of it)");
 }
 
 }  // namespace sb::app

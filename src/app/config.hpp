@@ -10,6 +10,7 @@
 #include "webhooks/options.hpp"  // webhooks: the [webhooks] section
 #include "webrtc/options.hpp"    // webrtc: the [webrtc] section
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -28,6 +29,10 @@ struct server_config {
     std::vector<core::app_config> apps;
     bool demo_app = false;  // no app configured: a demo app was generated
     std::string database;   // "" or sqlite://…: SQLite in data_dir; postgresql://…: PostgreSQL
+    std::string broker;     // "": a single node; redis://…: a cluster member (docs/cluster.md)
+    std::string node_id;    // cluster mode: this node's name ("": random at each start)
+    // Cluster mode: a node silent for this long is dead; its presence members are removed.
+    std::chrono::milliseconds node_ttl{30'000};
     bool history = true;    // store messages of the channels each app's history patterns name
     std::size_t history_recent_messages = 64;  // per channel, in memory, for quick recovery
     std::size_t history_readers = 2;

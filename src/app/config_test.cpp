@@ -74,6 +74,36 @@ TEST(config, app_flag_needs_three_parts) {
     EXPECT_THROW((void)parse_app_flag("a:b:"), config_error);
 }
 
+TEST(config, broker_from_file_environment_and_cluster_section) {
+    server_config c;
+    apply_toml(c, "broker = 'redis://10.0.0.5:6380'\n[cluster]\nnode_id = 'node-a'\nnode_ttl = '10s'\n", "t.toml");
+    EXPECT_EQ(c.broker, "redis://10.0.0.5:6380");
+    EXPECT_EQ(c.node_id, "node-a");
+    EXPECT_EQ(c.node_ttl, std::chrono::seconds(10));
+    apply_environment(c, {{"SWITCHBOARD_BROKER", "redis://127.0.0.1:7000"}, {"SWITCHBOARD_NODE_ID", "b"}});
+    EXPECT_EQ(c.broker, "redis://127.0.0.1:7000");
+    EXPECT_EQ(c.node_id, "b");
+    EXPECT_NO_THROW(finalize(c));
+    EXPECT_THROW(apply_toml(c, "[cluster]\nnode_tl = 5\n", "t.toml"), config_error);
+}
+
+TEST(config, bad_broker_settings_are_refused_with_the_reason) {
+    server_config c;
+    c.broker = "http://127.0.0.1:6379";
+    try {
+        finalize(c);
+        FAIL() << "accepted a non-redis broker URL";
+    } catch (const config_error& e) {
+        EXPECT_NE(std::string(e.what()).find("redis://"), std::string::npos) << e.what();
+    }
+    c.broker = "redis://127.0.0.1:6379";
+    c.node_id = "has space";
+    EXPECT_THROW(finalize(c), config_error);
+    c.node_id = "";
+    c.node_ttl = std::chrono::milliseconds(100);
+    EXPECT_THROW(finalize(c), config_error);
+}
+
 }  // namespace sb::app
 
 namespace sb::app {

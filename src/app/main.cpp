@@ -117,7 +117,7 @@ int main(int argc, char** argv) {
     sb::app::server_config config;
     std::string config_file;
     std::vector<std::string> app_flags;
-    std::optional<std::string> host, data_dir, log_level;
+    std::optional<std::string> host, data_dir, log_level, broker;
     std::optional<std::uint16_t> port;
     std::optional<std::uint32_t> threads;
 
@@ -131,11 +131,15 @@ int main(int argc, char** argv) {
     serve_cmd->add_option("--data-dir", data_dir, "Folder for the server's data (default ./data)");
     serve_cmd->add_option("--threads", threads, "Network threads (default: one per core, at most 64)");
     serve_cmd->add_option("--log-level", log_level, "trace, debug, info, warn, error (default info)");
+    serve_cmd->add_option("--broker", broker,
+                          "redis://HOST:PORT makes this server a cluster member sharing fan-out and presence "
+                          "through Redis (docs/cluster.md)");
     serve_cmd->footer(
         "Environment: SWITCHBOARD_CONFIG, SWITCHBOARD_HOST, SWITCHBOARD_PORT, SWITCHBOARD_THREADS, "
         "SWITCHBOARD_DATA_DIR, SWITCHBOARD_LOG_LEVEL, SWITCHBOARD_APPS (ID:KEY:SECRET,...), "
         "SWITCHBOARD_ACTIVITY_TIMEOUT, SWITCHBOARD_PONG_TIMEOUT, SWITCHBOARD_MAX_MESSAGE_SIZE, "
-        "SWITCHBOARD_CLIENT_EVENT_RATE, SWITCHBOARD_MAX_CONNECTIONS, SWITCHBOARD_CLIENT_EVENTS.\n"
+        "SWITCHBOARD_CLIENT_EVENT_RATE, SWITCHBOARD_MAX_CONNECTIONS, SWITCHBOARD_CLIENT_EVENTS, "
+        "SWITCHBOARD_DATABASE, SWITCHBOARD_BROKER, SWITCHBOARD_NODE_ID.\n"
         "Precedence: defaults < config file < environment < flags. Every key: docs/configuration.md.");
 
     CLI11_PARSE(cli, argc, argv);
@@ -151,6 +155,7 @@ int main(int argc, char** argv) {
         if (threads) config.threads = *threads;
         if (data_dir) config.data_dir = *data_dir;
         if (log_level) config.log_level = *log_level;
+        if (broker) config.broker = *broker;
         if (!app_flags.empty()) {
             config.apps.clear();
             for (const auto& flag : app_flags) config.apps.push_back(sb::app::parse_app_flag(flag));

@@ -8,6 +8,8 @@
 #include "api/hub.hpp"
 #include "api/webhooks_api.hpp"
 #include "api/webrtc_signaling.hpp"
+#include "broker/redis/redis_url.hpp"
+#include "broker/redis_broker.hpp"
 #include "core/app.hpp"
 #include "core/clock.hpp"
 #include "history/storage_runner.hpp"
@@ -21,6 +23,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <random>
 #include <thread>
 
 namespace sb::app {
@@ -33,6 +36,8 @@ struct server::parts {
     std::unique_ptr<api::hub> hub;
     std::unique_ptr<webrtc::room_registry> rooms;  // WebRTC rooms of this node (memory)
     std::unique_ptr<api::http_router> router;
+    // Cluster mode. Runs on shard 0's io_context, so it is destroyed before the shards.
+    std::unique_ptr<broker::redis_broker> broker;
     std::unique_ptr<net::listener> listener;
     // The outbox is kept in the history store; with history off, in the same database through a
     // runner of the service's own (docs/webhooks.md "Storage").
@@ -112,7 +117,44 @@ server::server(server_config config) : parts_(std::make_unique<parts>()) {
         spdlog::info("ai: {} engine{}", p.config.ai.endpoint.empty() ? "built-in" : "built-in and OpenAI-compatible",
                      p.config.ai.endpoint.empty() ? "" : " at " + p.config.ai.endpoint + " (" + p.config.ai.model + ")");
     }
+    if (!p.config.broker.empty()) start_broker();
     p.listener = std::make_unique<net::listener>(*p.shards, p.config.host, p.config.port, *p.router, p.config.http);
+}
+
+void server::start_broker() {
+    auto& p = *parts_;
+    std::string node_id = p.config.node_id;
+    if (node_id.empty()) {
+        std::random_device rd;
+        static constexpr char hex[] = "0123456789abcdef";
+        for (int i = 0; i < 12; ++i) node_id += hex[rd() % 16];
+    }
+    broker::redis_broker_options o;
+    o.url = broker::redis::parse_redis_url(p.config.broker).url;  // finalize() checked it
+    o.node_id = node_id;
+    o.node_ttl = p.config.node_ttl;
+    api::hub* hub = p.hub.get();
+    api::http_router* router = p.router.get();
+    o.on_envelope = [hub](broker::envelope&& e) { hub->on_envelope(std::move(e)); };
+    const std::string shown_url = o.url.to_string();  // without the password
+    o.on_health = [router, url = shown_url](bool healthy) {
+        router->set_broker_ready(healthy);
+        if (healthy)
+            spdlog::info("cluster: broker {} connected", url);
+        else
+            spdlog::warn("cluster: broker {} unreachable; /readyz answers 503 until it is back", url);
+    };
+    p.broker = std::make_unique<broker::redis_broker>(p.shards->at(0).context(), std::move(o));
+    p.hub->set_broker(p.broker.get(), 0, node_id);
+    // Cluster-wide connection limits: counts go both ways about once a second.
+    auto last = std::make_shared<std::uint64_t>(0);
+    p.shards->at(0).add_tick_task([hub, last](std::uint64_t now) {
+        if (now < *last + 900) return;
+        *last = now;
+        hub->exchange_connection_counts();
+    });
+    p.router->set_broker_ready(false);
+    spdlog::info("cluster: node {} with broker {}", node_id, shown_url);
 }
 
 server::~server() {
@@ -124,6 +166,7 @@ std::uint16_t server::port() const noexcept { return parts_->listener->port(); }
 const server_config& server::config() const noexcept { return parts_->config; }
 
 void server::start() {
+    if (parts_->broker) parts_->shards->at(0).post([b = parts_->broker.get()] { b->start(); });
     parts_->shards->start();
     parts_->listener->start();
 }
@@ -142,6 +185,7 @@ void server::shutdown() {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     if (const auto left = net::ws_connection::live_count(); left > 0)
         spdlog::warn("{} connections did not close within {} s", left, p.config.shutdown_grace_s);
+    if (p.broker) p.shards->at(0).post([b = p.broker.get()] { b->close(); });
     p.shards->stop_and_join();
     if (p.webhooks) p.webhooks->stop();  // its last outbox write is queued before the store stops
     if (p.webhook_store) p.webhook_store->stop();

@@ -23,6 +23,8 @@ public:
     void shutdown();
 
 private:
+    // Cluster mode: the Redis broker on shard 0, wired to the hub and /readyz.
+    void start_broker();
     struct parts;
     std::unique_ptr<parts> parts_;
 };

@@ -46,6 +46,10 @@ const cached_event* channel_state::cache(std::uint64_t now_ms) {
 
 void channel_state::remember(recent_message m) {
     if (history_tail_capacity_ == 0) return;
+    // The tail holds consecutive offsets only, so that recovering from it never skips one: in
+    // cluster mode a node sees a channel's messages only while it is subscribed, so a gap
+    // (messages it never saw) starts the tail again.
+    if (!recent_.empty() && recent_.back().offset + 1 != m.offset) recent_.clear();
     recent_.push_back(std::move(m));
     while (recent_.size() > history_tail_capacity_) recent_.pop_front();
 }

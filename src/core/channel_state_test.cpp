@@ -122,4 +122,14 @@ TEST(channel_state, recent_messages_keep_only_the_tail) {
     EXPECT_EQ(ch.recent().back().offset, 5u);
 }
 
+TEST(channel_state, a_gap_in_offsets_starts_the_recent_tail_again) {
+    channel_state ch(1, false, 0);
+    ch.keep_history(10);
+    ch.remember({1, "m", "e", "d", "", 0});
+    ch.remember({2, "m", "e", "d", "", 0});
+    ch.remember({5, "m", "e", "d", "", 0});  // 3 and 4 were never seen here
+    ASSERT_EQ(ch.recent().size(), 1u);
+    EXPECT_EQ(ch.recent().front().offset, 5u);
+}
+
 }  // namespace sb::core

@@ -1,0 +1,463 @@
+#include "broker/broker.hpp"
+
+#include "broker/local_broker.hpp"
+#ifdef SB_HAS_REDIS_BROKER
+#include "broker/redis_broker.hpp"
+#endif
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string_view>
+#include <string>
+#include <vector>
+
+// One contract, every broker: two brokers made by the same factory act as two nodes of one
+// cluster (the in-process ones share a local_bus; the Redis ones share a server and a key
+// prefix unique to the test). Everything runs on the test thread's io_context.
+
+namespace sb::broker {
+namespace {
+
+using namespace std::chrono_literals;
+
+template <class Predicate>
+bool run_until(boost::asio::io_context& context, Predicate done, std::chrono::milliseconds limit = 10s) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!done()) {
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        if (context.stopped()) context.restart();
+        context.run_one_for(10ms);
+    }
+    return true;
+}
+
+// A node of the test cluster: its broker and what it received.
+struct node {
+    std::vector<envelope> received;
+    std::unique_ptr<broker> b;
+};
+
+class cluster_factory {
+public:
+    virtual ~cluster_factory() = default;
+    // Empty when this broker cannot run here (the reason in skip_reason()).
+    virtual std::unique_ptr<node> make(boost::asio::io_context& context) = 0;
+    [[nodiscard]] virtual std::string skip_reason() const { return {}; }
+    // Runs until every node made so far is ready to carry publications.
+    virtual bool wait_ready(boost::asio::io_context&) { return true; }
+};
+
+class local_factory final : public cluster_factory {
+public:
+    std::unique_ptr<node> make(boost::asio::io_context& context) override {
+        auto n = std::make_unique<node>();
+        n->b = std::make_unique<local_broker>(context, bus_, [r = &n->received](envelope&& e) { r->push_back(std::move(e)); });
+        return n;
+    }
+
+private:
+    std::shared_ptr<local_bus> bus_ = std::make_shared<local_bus>();
+};
+
+#ifdef SB_HAS_REDIS_BROKER
+class redis_factory final : public cluster_factory {
+public:
+    redis_factory() {
+        std::random_device rd;
+        prefix_ = "sbtest:" + std::to_string(getpid()) + ":" + std::to_string(rd()) + ":";
+    }
+    std::unique_ptr<node> make(boost::asio::io_context& context) override {
+        const char* text = std::getenv("SB_TEST_REDIS_URL");
+        if (text == nullptr || *text == '\0') return nullptr;
+        const auto parsed = redis::parse_redis_url(text);
+        if (!parsed) return nullptr;
+        auto n = std::make_unique<node>();
+        redis_broker_options o;
+        o.url = parsed.url;
+        o.node_id = "test-" + std::to_string(made_.size());
+        o.prefix = prefix_;
+        o.backoff_initial = 20ms;
+        o.backoff_max = 200ms;
+        o.node_ttl = 1500ms;  // a dead node's members go within the test's patience
+        o.on_envelope = [r = &n->received](envelope&& e) { r->push_back(std::move(e)); };
+        auto b = std::make_unique<redis_broker>(context, std::move(o));
+        b->start();
+        made_.push_back(b.get());
+        n->b = std::move(b);
+        return n;
+    }
+    [[nodiscard]] std::string skip_reason() const override {
+        return "SB_TEST_REDIS_URL is not set (export SB_TEST_REDIS_URL=$(scripts/services/redis))";
+    }
+    bool wait_ready(boost::asio::io_context& context) override {
+        return run_until(context, [this] {
+            for (auto* b : made_)
+                if (!b->healthy()) return false;
+            return true;
+        });
+    }
+
+private:
+    std::string prefix_;
+    std::vector<redis_broker*> made_;
+};
+#endif
+
+using factory_fn = std::function<std::unique_ptr<cluster_factory>()>;
+
+struct broker_kind {
+    std::string name;
+    factory_fn make;
+};
+
+class broker_contract : public ::testing::TestWithParam<broker_kind> {
+protected:
+    void SetUp() override {
+        factory_ = GetParam().make();
+        a_ = factory_->make(context_);
+        if (!a_) GTEST_SKIP() << factory_->skip_reason();
+        b_ = factory_->make(context_);
+        ASSERT_TRUE(factory_->wait_ready(context_));
+    }
+    void TearDown() override {
+        a_.reset();
+        b_.reset();
+        // Lets closed connections finish.
+        context_.restart();
+        context_.poll();
+    }
+
+    subscribe_outcome subscribe(node& n, const std::string& topic) {
+        std::optional<subscribe_outcome> got;
+        n.b->subscribe(topic, [&](subscribe_outcome o) { got = std::move(o); });
+        EXPECT_TRUE(run_until(context_, [&] { return got.has_value(); }));
+        return got.value_or(subscribe_outcome{});
+    }
+
+    publish_outcome publish(node& n, const std::string& topic, std::string data, publish_options options = {}) {
+        envelope e;
+        e.tenant = "app/production";
+        e.channel = topic;
+        e.event = "message";
+        e.data = std::move(data);
+        e.origin_node = n.b.get() == a_->b.get() ? "a" : "b";
+        std::optional<publish_outcome> got;
+        n.b->publish(topic, std::move(e), std::move(options), [&](publish_outcome o) { got = std::move(o); });
+        EXPECT_TRUE(run_until(context_, [&] { return got.has_value(); }));
+        return got.value_or(publish_outcome{});
+    }
+
+    // One presence change, waited for (two nodes' commands travel on two connections, so only
+    // waiting orders them).
+    presence_outcome join(node& n, const std::string& topic, envelope e, std::size_t max = 0) {
+        std::optional<presence_outcome> got;
+        n.b->presence_join(topic, std::move(e), max, [&](presence_outcome o) { got = std::move(o); });
+        EXPECT_TRUE(run_until(context_, [&] { return got.has_value(); }));
+        return got.value_or(presence_outcome{});
+    }
+    presence_outcome leave(node& n, const std::string& topic, envelope e) {
+        std::optional<presence_outcome> got;
+        n.b->presence_leave(topic, std::move(e), [&](presence_outcome o) { got = std::move(o); });
+        EXPECT_TRUE(run_until(context_, [&] { return got.has_value(); }));
+        return got.value_or(presence_outcome{});
+    }
+
+    boost::asio::io_context context_;
+    std::unique_ptr<cluster_factory> factory_;
+    std::unique_ptr<node> a_;
+    std::unique_ptr<node> b_;
+};
+
+TEST_P(broker_contract, publish_reaches_every_subscribed_node_exactly_once) {
+    ASSERT_TRUE(subscribe(*a_, "t1").ok);
+    ASSERT_TRUE(subscribe(*b_, "t1").ok);
+    for (int i = 1; i <= 3; ++i) {
+        const auto out = publish(*a_, "t1", "m" + std::to_string(i));
+        ASSERT_TRUE(out.ok) << out.error;
+        EXPECT_EQ(out.position.offset, static_cast<std::uint64_t>(i));
+    }
+    ASSERT_TRUE(run_until(context_, [&] { return a_->received.size() >= 3 && b_->received.size() >= 3; }));
+    // A later message on the same topic proves nothing more of the first three is on its way.
+    ASSERT_TRUE(publish(*b_, "t1", "last").ok);
+    ASSERT_TRUE(run_until(context_, [&] { return a_->received.size() >= 4 && b_->received.size() >= 4; }));
+    for (node* n : {a_.get(), b_.get()}) {
+        ASSERT_EQ(n->received.size(), 4u);
+        for (std::size_t i = 0; i < 4; ++i) {
+            EXPECT_EQ(n->received[i].offset, i + 1);
+            EXPECT_EQ(n->received[i].epoch, n->received[0].epoch);
+        }
+        EXPECT_EQ(n->received[0].data, "m1");
+        EXPECT_EQ(n->received[3].data, "last");
+        EXPECT_EQ(n->received[3].origin_node, "b");
+    }
+}
+
+TEST_P(broker_contract, a_node_receives_only_topics_it_subscribed) {
+    ASSERT_TRUE(subscribe(*a_, "t-only-a").ok);
+    ASSERT_TRUE(subscribe(*a_, "t-both").ok);
+    ASSERT_TRUE(subscribe(*b_, "t-both").ok);
+    ASSERT_TRUE(publish(*a_, "t-only-a", "x").ok);
+    ASSERT_TRUE(publish(*a_, "t-both", "sentinel").ok);
+    ASSERT_TRUE(run_until(context_, [&] { return a_->received.size() >= 2 && !b_->received.empty(); }));
+    ASSERT_EQ(b_->received.size(), 1u);
+    EXPECT_EQ(b_->received[0].data, "sentinel");
+}
+
+TEST_P(broker_contract, unsubscribe_stops_delivery) {
+    ASSERT_TRUE(subscribe(*a_, "t-unsub").ok);
+    ASSERT_TRUE(subscribe(*b_, "t-unsub").ok);
+    ASSERT_TRUE(subscribe(*b_, "t-sentinel").ok);
+    b_->b->unsubscribe("t-unsub");
+    // Unsubscribing is asynchronous; a round trip through the subscriber connection settles it.
+    ASSERT_TRUE(subscribe(*b_, "t-settle").ok);
+    ASSERT_TRUE(publish(*a_, "t-unsub", "gone").ok);
+    ASSERT_TRUE(publish(*a_, "t-sentinel", "sentinel").ok);
+    ASSERT_TRUE(run_until(context_, [&] { return !a_->received.empty() && !b_->received.empty(); }));
+    ASSERT_EQ(b_->received.size(), 1u);
+    EXPECT_EQ(b_->received[0].data, "sentinel");
+}
+
+TEST_P(broker_contract, numbering_continues_from_the_initial_position_only_when_the_broker_has_none) {
+    publish_options first;
+    first.initial = {41, "stored-epoch"};
+    auto out = publish(*a_, "t-initial", "a", first);
+    ASSERT_TRUE(out.ok) << out.error;
+    EXPECT_EQ(out.position.offset, 42u);
+    EXPECT_EQ(out.position.epoch, "stored-epoch");
+    publish_options stale;
+    stale.initial = {5, "other-epoch"};
+    out = publish(*b_, "t-initial", "b", stale);
+    ASSERT_TRUE(out.ok) << out.error;
+    EXPECT_EQ(out.position.offset, 43u);
+    EXPECT_EQ(out.position.epoch, "stored-epoch");
+}
+
+TEST_P(broker_contract, a_required_position_that_the_broker_lacks_publishes_nothing) {
+    ASSERT_TRUE(subscribe(*b_, "t-required").ok);
+    publish_options strict;
+    strict.require_position = true;
+    strict.initial = {3, "stale"};
+    auto out = publish(*a_, "t-required", "not sent", strict);
+    ASSERT_TRUE(out.ok) << out.error;
+    EXPECT_TRUE(out.needs_position);
+    publish_options known;
+    known.initial = {10, "stored"};
+    out = publish(*a_, "t-required", "sent", known);
+    EXPECT_FALSE(out.needs_position);
+    EXPECT_EQ(out.position.offset, 11u);
+    out = publish(*a_, "t-required", "sent too", strict);  // known now: strict is fine
+    EXPECT_FALSE(out.needs_position);
+    EXPECT_EQ(out.position.offset, 12u);
+    ASSERT_TRUE(run_until(context_, [&] { return b_->received.size() >= 2; }));
+    EXPECT_EQ(b_->received[0].data, "sent");
+}
+
+TEST_P(broker_contract, offsets_increase_in_delivery_order_with_two_publishers) {
+    ASSERT_TRUE(subscribe(*b_, "t-two").ok);
+    int answered = 0;
+    for (int i = 0; i < 20; ++i)
+        for (node* n : {a_.get(), b_.get()}) {
+            envelope e;
+            e.channel = "t-two";
+            e.data = std::to_string(i);
+            n->b->publish("t-two", std::move(e), {}, [&](publish_outcome o) { answered += o.ok ? 1 : 0; });
+        }
+    ASSERT_TRUE(run_until(context_, [&] { return answered == 40 && b_->received.size() >= 40; }));
+    ASSERT_EQ(b_->received.size(), 40u);
+    for (std::size_t i = 0; i < 40; ++i) EXPECT_EQ(b_->received[i].offset, i + 1);
+}
+
+TEST_P(broker_contract, subscribe_reports_the_position_and_the_live_cached_event) {
+    publish_options cached;
+    cached.cache_ttl_ms = 60'000;
+    ASSERT_TRUE(publish(*a_, "t-cache", "first", cached).ok);
+    ASSERT_TRUE(publish(*a_, "t-cache", "second", cached).ok);
+    const auto out = subscribe(*b_, "t-cache");
+    ASSERT_TRUE(out.ok) << out.error;
+    EXPECT_EQ(out.position.offset, 2u);
+    ASSERT_TRUE(out.cached.has_value());
+    EXPECT_EQ(out.cached->data, "second");
+    EXPECT_EQ(out.cached->offset, 2u);
+
+    const auto fresh = subscribe(*b_, "t-never-published");
+    ASSERT_TRUE(fresh.ok);
+    EXPECT_EQ(fresh.position.offset, 0u);
+    EXPECT_FALSE(fresh.cached.has_value());
+}
+
+envelope member(std::string_view topic, envelope_kind kind, std::string user, std::string info = "null") {
+    envelope e;
+    e.kind = kind;
+    const auto colon = topic.find(':');
+    e.tenant = std::string(topic.substr(0, colon));
+    e.channel = std::string(topic.substr(colon + 1));
+    e.user_id = std::move(user);
+    e.data = std::move(info);
+    return e;
+}
+
+TEST_P(broker_contract, presence_announces_a_user_once_however_many_nodes_and_connections_join_and_leave) {
+    const std::string topic = "app/production:presence-room";
+    ASSERT_TRUE(subscribe(*a_, topic).ok);
+    ASSERT_TRUE(subscribe(*b_, topic).ok);
+    std::vector<presence_outcome> answers;
+    // u1 joins twice on a, once on b; u2 once on b.
+    answers.push_back(join(*a_, topic, member(topic, envelope_kind::member_added, "u1", R"({"n":1})")));
+    answers.push_back(join(*a_, topic, member(topic, envelope_kind::member_added, "u1", R"({"n":1})")));
+    answers.push_back(join(*b_, topic, member(topic, envelope_kind::member_added, "u1", R"({"n":1})")));
+    answers.push_back(join(*b_, topic, member(topic, envelope_kind::member_added, "u2", R"({"n":2})")));
+    for (const auto& o : answers) ASSERT_TRUE(o.ok) << o.error;
+    EXPECT_TRUE(answers[0].changed);
+    EXPECT_FALSE(answers[1].changed);
+    EXPECT_FALSE(answers[2].changed);
+    EXPECT_TRUE(answers[3].changed);
+    EXPECT_EQ(answers[3].members.size(), 2u);
+
+    EXPECT_FALSE(leave(*a_, topic, member(topic, envelope_kind::member_removed, "u1")).changed);
+    EXPECT_FALSE(leave(*b_, topic, member(topic, envelope_kind::member_removed, "u1")).changed);
+    EXPECT_TRUE(leave(*a_, topic, member(topic, envelope_kind::member_removed, "u1")).changed);
+
+    // Sentinel: a publication after the presence changes.
+    ASSERT_TRUE(publish(*a_, topic, "sentinel").ok);
+    for (node* n : {a_.get(), b_.get()}) {
+        ASSERT_TRUE(run_until(context_, [&] { return !n->received.empty() && n->received.back().data == "sentinel"; }));
+        std::vector<std::string> seen;
+        for (const auto& e : n->received)
+            if (e.kind != envelope_kind::message) seen.push_back(std::to_string(static_cast<int>(e.kind)) + e.user_id);
+        EXPECT_EQ(seen, (std::vector<std::string>{"1u1", "1u2", "2u1"}));
+        for (const auto& e : n->received) {
+            if (e.kind == envelope_kind::member_removed) {
+                EXPECT_EQ(e.data, R"({"n":1})");  // the member's info
+            }
+        }
+    }
+    std::optional<presence_outcome> members;
+    a_->b->presence_members(topic, [&](presence_outcome o) { members = std::move(o); });
+    ASSERT_TRUE(run_until(context_, [&] { return members.has_value(); }));
+    ASSERT_EQ(members->members.size(), 1u);
+    EXPECT_EQ(members->members[0], (presence_member{"u2", R"({"n":2})"}));
+}
+
+TEST_P(broker_contract, presence_refuses_a_new_user_when_the_channel_is_full_cluster_wide) {
+    const std::string topic = "app/production:presence-full";
+    EXPECT_FALSE(join(*a_, topic, member(topic, envelope_kind::member_added, "u1"), 2).full);
+    EXPECT_FALSE(join(*b_, topic, member(topic, envelope_kind::member_added, "u2"), 2).full);
+    EXPECT_TRUE(join(*b_, topic, member(topic, envelope_kind::member_added, "u3"), 2).full);
+    EXPECT_FALSE(join(*a_, topic, member(topic, envelope_kind::member_added, "u1"), 2).full);  // a member: fine
+}
+
+TEST_P(broker_contract, presence_update_reaches_every_node_for_members_only) {
+    const std::string topic = "app/production:presence-update";
+    ASSERT_TRUE(subscribe(*b_, topic).ok);
+    std::vector<presence_outcome> answers;
+    auto keep = [&](presence_outcome o) { answers.push_back(std::move(o)); };
+    a_->b->presence_join(topic, member(topic, envelope_kind::member_added, "u1", "{}"), 0, keep);
+    a_->b->presence_update(topic, member(topic, envelope_kind::member_updated, "u1", R"({"away":true})"), keep);
+    a_->b->presence_update(topic, member(topic, envelope_kind::member_updated, "nobody", "{}"), keep);
+    ASSERT_TRUE(run_until(context_, [&] { return answers.size() == 3; }));
+    EXPECT_TRUE(answers[1].changed);
+    EXPECT_FALSE(answers[2].changed);
+    ASSERT_TRUE(run_until(context_, [&] { return b_->received.size() >= 2; }));
+    EXPECT_EQ(b_->received[1].kind, envelope_kind::member_updated);
+    EXPECT_EQ(b_->received[1].data, R"({"away":true})");
+}
+
+TEST_P(broker_contract, a_node_that_goes_away_loses_its_members_with_one_member_removed) {
+    const std::string topic = "app/production:presence-crash";
+    ASSERT_TRUE(subscribe(*a_, topic).ok);
+    std::vector<presence_outcome> answers;
+    answers.push_back(join(*b_, topic, member(topic, envelope_kind::member_added, "gone", R"({"x":1})")));
+    answers.push_back(join(*b_, topic, member(topic, envelope_kind::member_added, "gone", R"({"x":1})")));
+    answers.push_back(join(*a_, topic, member(topic, envelope_kind::member_added, "stays")));
+    answers.push_back(join(*b_, topic, member(topic, envelope_kind::member_added, "stays")));
+    b_.reset();  // the node dies without leaving
+    ASSERT_TRUE(run_until(context_, [&] {
+        for (const auto& e : a_->received)
+            if (e.kind == envelope_kind::member_removed) return true;
+        return false;
+    }, 20s));
+    ASSERT_TRUE(publish(*a_, topic, "sentinel").ok);
+    ASSERT_TRUE(run_until(context_, [&] { return a_->received.back().data == "sentinel"; }));
+    int removed = 0;
+    for (const auto& e : a_->received)
+        if (e.kind == envelope_kind::member_removed) {
+            ++removed;
+            EXPECT_EQ(e.user_id, "gone");
+            EXPECT_EQ(e.data, R"({"x":1})");
+        }
+    EXPECT_EQ(removed, 1);
+    std::optional<presence_outcome> members;
+    a_->b->presence_members(topic, [&](presence_outcome o) { members = std::move(o); });
+    ASSERT_TRUE(run_until(context_, [&] { return members.has_value(); }));
+    ASSERT_EQ(members->members.size(), 1u);
+    EXPECT_EQ(members->members[0].user_id, "stays");
+}
+
+TEST_P(broker_contract, channel_counts_sum_every_node) {
+    a_->b->count_subscriptions("app/production:c1", 2);
+    b_->b->count_subscriptions("app/production:c1", 1);
+    b_->b->count_subscriptions("app/production:c2", 1);
+    b_->b->count_subscriptions("app/production:c2", -1);  // vacant again: left out
+    a_->b->count_subscriptions("app/production:c10", 1);
+    a_->b->count_subscriptions("other/production:c1", 1);
+    std::optional<std::vector<channel_count>> one, all, settle;
+    // a's counts travel on a's connection: a query through a orders them before b's queries.
+    a_->b->channel_counts("x", true, [&](std::vector<channel_count> c) { settle = std::move(c); });
+    ASSERT_TRUE(run_until(context_, [&] { return settle.has_value(); }));
+    // Commands of one node run in order, so b's counts are in before its query.
+    b_->b->channel_counts("app/production:c1", true, [&](std::vector<channel_count> c) { one = std::move(c); });
+    b_->b->channel_counts("app/production:c", false, [&](std::vector<channel_count> c) { all = std::move(c); });
+    ASSERT_TRUE(run_until(context_, [&] { return one.has_value() && all.has_value(); }));
+    ASSERT_EQ(one->size(), 1u);
+    EXPECT_EQ((*one)[0], (channel_count{"app/production:c1", 3, 0}));
+    std::sort(all->begin(), all->end(), [](const auto& x, const auto& y) { return x.topic < y.topic; });
+    EXPECT_EQ(*all, (std::vector<channel_count>{{"app/production:c1", 3, 0}, {"app/production:c10", 1, 0}}));
+}
+
+TEST_P(broker_contract, broadcast_reaches_every_node_including_the_sender) {
+    envelope e;
+    e.kind = envelope_kind::terminate_user;
+    e.tenant = "app/production";
+    e.user_id = "u1";
+    a_->b->broadcast(e);
+    ASSERT_TRUE(run_until(context_, [&] { return !a_->received.empty() && !b_->received.empty(); }));
+    EXPECT_EQ(b_->received[0].kind, envelope_kind::terminate_user);
+    EXPECT_EQ(b_->received[0].user_id, "u1");
+}
+
+TEST_P(broker_contract, connection_counts_report_the_other_nodes) {
+    std::optional<std::map<std::string, std::int64_t>> first, second;
+    a_->b->exchange_connection_counts({{"app/production", 3}, {"x/production", 1}},
+                                      [&](std::map<std::string, std::int64_t> m) { first = std::move(m); });
+    ASSERT_TRUE(run_until(context_, [&] { return first.has_value(); }));
+    b_->b->exchange_connection_counts({{"app/production", 2}},
+                                      [&](std::map<std::string, std::int64_t> m) { second = std::move(m); });
+    ASSERT_TRUE(run_until(context_, [&] { return second.has_value(); }));
+    EXPECT_EQ(second->at("app/production"), 3);
+    EXPECT_EQ(second->at("x/production"), 1);
+}
+
+std::vector<broker_kind> every_broker() {
+    std::vector<broker_kind> kinds{{"local", [] { return std::make_unique<local_factory>(); }}};
+#ifdef SB_HAS_REDIS_BROKER
+    kinds.push_back({"redis", [] { return std::make_unique<redis_factory>(); }});
+#endif
+    return kinds;
+}
+
+INSTANTIATE_TEST_SUITE_P(brokers, broker_contract, ::testing::ValuesIn(every_broker()),
+                         [](const ::testing::TestParamInfo<broker_kind>& param) { return param.param.name; });
+
+}  // namespace
+}  // namespace sb::broker
