@@ -4,8 +4,10 @@
 #include "api/webrtc_signaling.hpp"
 #include "core/clock.hpp"
 #include "core/time_format.hpp"
+#include "net/shard.hpp"
 #include "crypto/crypto.hpp"
 #include "webhooks/event_sink.hpp"
+#include "webrtc/janus_recorder.hpp"
 #include "webrtc/room_registry.hpp"
 #include "webrtc/room_token.hpp"
 
@@ -14,6 +16,8 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <fstream>
+#include <iterator>
 #include <variant>
 
 namespace sb::api {
@@ -205,6 +209,47 @@ std::variant<json, std::vector<jsonapi::error>> request_attributes(const net::ht
     return *attrs;
 }
 
+json recording_resource(const webrtc::recording& f, std::string_view room_id, const std::string& base) {
+    const std::string path = "/v1/realtime/webrtc/rooms/" + std::string(room_id) + "/recordings/" + f.file;
+    return {{"id", f.file},
+            {"type", "webrtc_recordings"},
+            {"attributes",
+             {{"file_name", f.file},
+              {"kind", f.kind},
+              {"content_type", f.kind == "video" ? "video/webm" : "audio/ogg"},
+              {"size", f.size},
+              // janus-pp-rec does not report a duration; null says "not known" as the contract allows.
+              {"duration", nullptr},
+              {"created_at", core::format_rfc3339(f.created_at_ms)},
+              {"download_url", base + path}}},
+            {"links", {{"self", path}}}};
+}
+
+// The room ended: stops its recording, and once janus-pp-rec is done announces each file with
+// webrtc.recording.ready. The conversion ends on the recorder's worker; the webhook is emitted
+// on shard 0, because the hub is only called from shard threads.
+void finish_recording(hub& h, const webrtc::room& r, std::string base) {
+    webrtc::janus_recorder* rec = h.recorder();
+    if (!rec || r.janus_room == 0) return;
+    rec->close(r.tenant, r.id, [&h, tenant = r.tenant, room_id = r.id, base = std::move(base)](std::vector<webrtc::recording> files) {
+        h.shards().invoke_on(0, net::unique_task([&h, tenant, room_id, base, files = std::move(files)] {
+            const core::tenant* t = tenant_of(h, tenant);
+            if (!t || !h.wants(*t, webhooks::event_kind::webrtc_recording_ready)) return;
+            for (const auto& f : files) {
+                const json res = recording_resource(f, room_id, base);
+                webhooks::channel_event e;
+                e.kind = webhooks::event_kind::webrtc_recording_ready;
+                e.channel = room_id;
+                json data = res["attributes"];
+                data["room_id"] = room_id;
+                data["recording_id"] = f.file;
+                e.data_json = data.dump();
+                h.emit(*t, std::move(e));
+            }
+        }));
+    });
+}
+
 }  // namespace
 
 void webrtc_api::handle(const rest_caller& caller, const net::http_request& request,
@@ -237,8 +282,10 @@ void webrtc_api::handle(const rest_caller& caller, const net::http_request& requ
         }
         if (m == "PATCH") return patch(caller, id, request, std::move(respond));
         if (m == "DELETE") {
+            const auto ending = reg->find(tenant, id);
             auto gone = reg->end(tenant, id);
             if (!gone) return respond(jsonapi_error(room_not_found(id)));
+            if (ending) finish_recording(hub_, *ending, public_base(reg->settings(), request));
             for (const auto& d : *gone) emit_webrtc_participant(hub_, tenant, id, d.who, false, d.reason);
             net::http_response r;
             r.status = 204;
@@ -246,12 +293,38 @@ void webrtc_api::handle(const rest_caller& caller, const net::http_request& requ
         }
         return respond(jsonapi_error(jsonapi::codes::method_not_allowed("use GET, PATCH or DELETE")));
     }
-    if (segments.size() == 6 && (segments[5] == "participants" || segments[5] == "recordings")) {
+    if (segments.size() == 6 && segments[5] == "recordings") {
+        if (m != "GET") return respond(jsonapi_error(jsonapi::codes::method_not_allowed("use GET")));
+        // Recordings outlive their room: a deleted room's files are listed by the recorder.
+        std::optional<std::vector<webrtc::recording>> files;
+        if (webrtc::janus_recorder* rec = hub_.recorder()) files = rec->list(tenant, id);
+        if (!files && !reg->find(tenant, id)) return respond(jsonapi_error(room_not_found(id)));
+        json items = json::array();
+        const std::string base = public_base(reg->settings(), request);
+        for (const auto& f : files.value_or(std::vector<webrtc::recording>{})) items.push_back(recording_resource(f, id, base));
+        const std::size_t count = items.size();
+        return respond(jsonapi_response(200, json{{"data", std::move(items)}, {"meta", {{"count", count}}}}.dump()));
+    }
+    if (segments.size() == 7 && segments[5] == "recordings") {
+        if (m != "GET") return respond(jsonapi_error(jsonapi::codes::method_not_allowed("use GET")));
+        webrtc::janus_recorder* rec = hub_.recorder();
+        const auto path = rec ? rec->file(tenant, id, segments[6]) : std::nullopt;
+        if (!path) return respond(jsonapi_error(jsonapi::codes::not_found("no recording " + std::string(segments[6]) + " in room " + id)));
+        // Read whole: recordings of a mesh call are a few MB; a streaming download can come later.
+        std::ifstream in(*path, std::ios::binary);
+        net::http_response r;
+        r.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        if (!in.good() && !in.eof()) return respond(jsonapi_error(jsonapi::codes::not_found("recording unreadable")));
+        r.content_type = path->extension() == ".webm" ? "video/webm" : "audio/ogg";
+        r.headers.emplace_back("content-disposition", "attachment; filename=\"" + std::string(segments[6]) + "\"");
+        return respond(std::move(r));
+    }
+    if (segments.size() == 6 && segments[5] == "participants") {
         if (m != "GET") return respond(jsonapi_error(jsonapi::codes::method_not_allowed("use GET")));
         auto people = reg->participants(tenant, id);
         if (!people) return respond(jsonapi_error(room_not_found(id)));
         json items = json::array();
-        if (segments[5] == "participants") {
+        {
             for (const auto& p : *people) {
                 json attrs = json::parse(webrtc::frames::participant_json(p));
                 attrs.erase("id");
@@ -281,6 +354,13 @@ void webrtc_api::create(const rest_caller& caller, const net::http_request& requ
     r.token_expires_at_s = now_ms / 1000 + reg.settings().room_token_ttl_s;
     if (auto errors = apply_attributes(std::get<json>(attrs), r, reg.settings(), now_ms / 1000, true); !errors.empty())
         return respond(jsonapi_errors(errors));
+    if (r.recording_enabled) {
+        if (webrtc::janus_recorder* rec = hub_.recorder()) {
+            const auto j = rec->open(r.tenant, r.id, r.max_participants);
+            r.janus_room = j.number;
+            r.janus_pin = j.pin;
+        }
+    }
     if (!reg.create(r))
         return respond(jsonapi_error({429, "room_limit_exceeded", "Room limit exceeded",
                                       "this app already has " + std::to_string(webrtc::room_registry::max_rooms_per_tenant) +
@@ -321,6 +401,16 @@ void webrtc_api::patch(const rest_caller& caller, std::string_view id, const net
     });
     if (!updated) return respond(jsonapi_error(room_not_found(id)));
     if (!errors.empty()) return respond(jsonapi_errors(errors));
+    // Recording switched on later: the room gets its VideoRoom now (participants already in the
+    // call publish to it when they next join).
+    if (webrtc::janus_recorder* rec = hub_.recorder(); rec && updated->recording_enabled && updated->janus_room == 0) {
+        const auto j = rec->open(tenant, id, updated->max_participants);
+        updated = reg.update(tenant, id, [&](webrtc::room& r) {
+            r.janus_room = j.number;
+            r.janus_pin = j.pin;
+        });
+        if (!updated) return respond(jsonapi_error(room_not_found(id)));
+    }
     const auto n = reg.participants(tenant, id).value_or(std::vector<webrtc::participant>{}).size();
     respond(jsonapi_response(200, json{{"data", room_resource(t, *updated, n, public_base(reg.settings(), request))}}.dump()));
 }

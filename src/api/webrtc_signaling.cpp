@@ -37,13 +37,6 @@ std::string text(const json& data, const char* name) {
     return it != data.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-const core::tenant* tenant_of(const hub& h, std::string_view key) {
-    const auto slash = key.find('/');
-    if (slash == std::string_view::npos) return nullptr;
-    const auto env = key.substr(slash + 1) == "staging" ? core::environment::staging : core::environment::production;
-    return h.apps().find(key.substr(0, slash), env);
-}
-
 json settings_json(const webrtc::room_settings& s) {
     return {{"video", {{"enabled", s.video_enabled}, {"quality", s.video_quality}}},
             {"audio", {{"enabled", s.audio_enabled}, {"noise_suppression", s.noise_suppression}}},
@@ -101,7 +94,7 @@ void join(client& c, hub& h, webrtc::room_registry& reg, protocol::pusher::webrt
     json others = json::array();
     for (const auto& p : result.others) others.push_back(json::parse(frames::participant_json(p)));
     const auto& r = result.joined_room;
-    const json answer = {
+    json answer = {
         {"participant_id", result.self.id},
         {"user_id", result.self.user_id},
         {"rejoin_key", result.rejoin_key},
@@ -112,11 +105,21 @@ void join(client& c, hub& h, webrtc::room_registry& reg, protocol::pusher::webrt
         {"participants", others},
         {"ice_servers", json::parse(webrtc::ice_servers_json(reg.settings(), result.self.user_id, now_ms / 1000))},
         {"reconnect_grace_s", reg.settings().reconnect_grace_s}};
+    // A recording room: the SDK also publishes to the room's Janus VideoRoom, which records.
+    if (r.recording_enabled && r.janus_room != 0)
+        answer["recording"] = {{"janus_url", reg.settings().janus_url}, {"room", r.janus_room}, {"pin", r.janus_pin}};
     c.send_text(frames::event("switchboard:webrtc:joined", cmd.room_id, answer.dump()));
     if (!result.rejoined) emit_webrtc_participant(h, tenant, cmd.room_id, result.self, true, {});
 }
 
 }  // namespace
+
+const core::tenant* tenant_of(const hub& h, std::string_view key) {
+    const auto slash = key.find('/');
+    if (slash == std::string_view::npos) return nullptr;
+    const auto env = key.substr(slash + 1) == "staging" ? core::environment::staging : core::environment::production;
+    return h.apps().find(key.substr(0, slash), env);
+}
 
 void emit_webrtc_participant(hub& h, std::string_view tenant_key, std::string_view room_id, const webrtc::participant& p,
                              bool joined, std::string_view reason) {
