@@ -1,10 +1,10 @@
 #include "api/webrtc_api.hpp"
 
 #include "api/responses.hpp"
+#include "api/webrtc_recordings.hpp"
 #include "api/webrtc_signaling.hpp"
 #include "core/clock.hpp"
 #include "core/time_format.hpp"
-#include "net/shard.hpp"
 #include "crypto/crypto.hpp"
 #include "webhooks/event_sink.hpp"
 #include "webrtc/janus_recorder.hpp"
@@ -209,47 +209,6 @@ std::variant<json, std::vector<jsonapi::error>> request_attributes(const net::ht
     return *attrs;
 }
 
-json recording_resource(const webrtc::recording& f, std::string_view room_id, const std::string& base) {
-    const std::string path = "/v1/realtime/webrtc/rooms/" + std::string(room_id) + "/recordings/" + f.file;
-    return {{"id", f.file},
-            {"type", "webrtc_recordings"},
-            {"attributes",
-             {{"file_name", f.file},
-              {"kind", f.kind},
-              {"content_type", f.kind == "video" ? "video/webm" : "audio/ogg"},
-              {"size", f.size},
-              // janus-pp-rec does not report a duration; null says "not known" as the contract allows.
-              {"duration", nullptr},
-              {"created_at", core::format_rfc3339(f.created_at_ms)},
-              {"download_url", base + path}}},
-            {"links", {{"self", path}}}};
-}
-
-// The room ended: stops its recording, and once janus-pp-rec is done announces each file with
-// webrtc.recording.ready. The conversion ends on the recorder's worker; the webhook is emitted
-// on shard 0, because the hub is only called from shard threads.
-void finish_recording(hub& h, const webrtc::room& r, std::string base) {
-    webrtc::janus_recorder* rec = h.recorder();
-    if (!rec || r.janus_room == 0) return;
-    rec->close(r.tenant, r.id, [&h, tenant = r.tenant, room_id = r.id, base = std::move(base)](std::vector<webrtc::recording> files) {
-        h.shards().invoke_on(0, net::unique_task([&h, tenant, room_id, base, files = std::move(files)] {
-            const core::tenant* t = tenant_of(h, tenant);
-            if (!t || !h.wants(*t, webhooks::event_kind::webrtc_recording_ready)) return;
-            for (const auto& f : files) {
-                const json res = recording_resource(f, room_id, base);
-                webhooks::channel_event e;
-                e.kind = webhooks::event_kind::webrtc_recording_ready;
-                e.channel = room_id;
-                json data = res["attributes"];
-                data["room_id"] = room_id;
-                data["recording_id"] = f.file;
-                e.data_json = data.dump();
-                h.emit(*t, std::move(e));
-            }
-        }));
-    });
-}
-
 }  // namespace
 
 void webrtc_api::handle(const rest_caller& caller, const net::http_request& request,
@@ -285,7 +244,7 @@ void webrtc_api::handle(const rest_caller& caller, const net::http_request& requ
             const auto ending = reg->find(tenant, id);
             auto gone = reg->end(tenant, id);
             if (!gone) return respond(jsonapi_error(room_not_found(id)));
-            if (ending) finish_recording(hub_, *ending, public_base(reg->settings(), request));
+            if (ending) finish_webrtc_recording(hub_, *ending);
             for (const auto& d : *gone) emit_webrtc_participant(hub_, tenant, id, d.who, false, d.reason);
             net::http_response r;
             r.status = 204;
@@ -301,7 +260,7 @@ void webrtc_api::handle(const rest_caller& caller, const net::http_request& requ
         if (!files && !reg->find(tenant, id)) return respond(jsonapi_error(room_not_found(id)));
         json items = json::array();
         const std::string base = public_base(reg->settings(), request);
-        for (const auto& f : files.value_or(std::vector<webrtc::recording>{})) items.push_back(recording_resource(f, id, base));
+        for (const auto& f : files.value_or(std::vector<webrtc::recording>{})) items.push_back(webrtc_recording_resource(f, id, base));
         const std::size_t count = items.size();
         return respond(jsonapi_response(200, json{{"data", std::move(items)}, {"meta", {{"count", count}}}}.dump()));
     }
@@ -351,6 +310,7 @@ void webrtc_api::create(const rest_caller& caller, const net::http_request& requ
     r.name = "Room";
     r.max_participants = std::min<std::uint32_t>(10, reg.settings().max_participants);
     r.created_at_ms = r.updated_at_ms = now_ms;
+    r.base_url = public_base(reg.settings(), request);
     r.token_expires_at_s = now_ms / 1000 + reg.settings().room_token_ttl_s;
     if (auto errors = apply_attributes(std::get<json>(attrs), r, reg.settings(), now_ms / 1000, true); !errors.empty())
         return respond(jsonapi_errors(errors));

@@ -125,8 +125,12 @@ void janus_recorder::run() {
 
 janus_room janus_recorder::open(std::string_view tenant, std::string_view room_id, std::uint32_t publishers) {
     std::unique_lock lock(mutex_);
-    if (auto it = rooms_.find(key{tenant, room_id}); it != rooms_.end()) return it->second.room;
+    auto it = rooms_.find(key{tenant, room_id});
+    if (it != rooms_.end() && !it->second.closed) return it->second.room;
+    // A room whose recording ended records again in a new VideoRoom (same directory, so its
+    // listing keeps the earlier files).
     entry e;
+    if (it != rooms_.end()) e.files = std::move(it->second.files);
     std::random_device rd;
     // Below 2^52 and never 0: Janus room ids are JSON numbers that JavaScript must read exactly.
     e.room.number = ((std::uint64_t{rd()} << 32 | rd()) & ((std::uint64_t{1} << 52) - 1)) | 1;
@@ -146,7 +150,7 @@ janus_room janus_recorder::open(std::string_view tenant, std::string_view room_i
                     {"rec_dir", e.dir.string()},
                     {"permanent", false}};
     const std::filesystem::path dir = e.dir;
-    rooms_.emplace(key{std::string(tenant), std::string(room_id)}, std::move(e));
+    rooms_.insert_or_assign(key{std::string(tenant), std::string(room_id)}, std::move(e));
     lock.unlock();
     post([dir, request = std::move(request)](janus_api& api) {
         std::error_code ec;
@@ -179,7 +183,8 @@ void janus_recorder::close(std::string_view tenant, std::string_view room_id,
         spdlog::info("webrtc recording: room {} has {} recording(s)", k.second, files.size());
         {
             std::lock_guard guard(mutex_);
-            if (auto e = rooms_.find(k); e != rooms_.end()) e->second.files = files;
+            if (auto e = rooms_.find(k); e != rooms_.end())
+                e->second.files.insert(e->second.files.end(), files.begin(), files.end());
         }
         if (ready) ready(std::move(files));
     });

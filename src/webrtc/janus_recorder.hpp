@@ -45,13 +45,14 @@ public:
     janus_recorder& operator=(const janus_recorder&) = delete;
 
     // Allocates the room's VideoRoom and creates it in Janus on the worker (a participant who
-    // joins before it exists retries). Opening an open room answers the same VideoRoom.
+    // joins before it exists retries). Opening an open room answers the same VideoRoom; opening
+    // a closed one starts a new VideoRoom whose files are listed after the earlier ones.
     janus_room open(std::string_view tenant, std::string_view room_id, std::uint32_t publishers);
     // The room ended: destroys its VideoRoom, converts the recordings, then calls `ready` with
-    // them on the worker. Does nothing for a room that was never opened or is already closed.
+    // the new ones on the worker. Does nothing for a room that was never opened or is already closed.
     void close(std::string_view tenant, std::string_view room_id, std::function<void(std::vector<recording>)> ready);
 
-    // The room's converted recordings (empty until close() finished); nullopt for a room that
+    // The room's converted recordings (empty until a close() finished); nullopt for a room that
     // never recorded here.
     [[nodiscard]] std::optional<std::vector<recording>> list(std::string_view tenant, std::string_view room_id) const;
     // The path of one of the room's recordings; nullopt when it has no recording of that name.

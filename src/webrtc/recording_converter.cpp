@@ -56,6 +56,7 @@ std::vector<recording> convert_recordings(const std::filesystem::path& dir) {
         else continue;  // data channels: nothing to play
         std::filesystem::path target = in;
         target.replace_extension(kind == "video" ? ".webm" : ".opus");
+        if (std::filesystem::exists(target, ec)) continue;  // converted when an earlier call in the room ended
         if (!run_janus_pp_rec(in, target)) {
             spdlog::warn("webrtc recording: janus-pp-rec failed on {}", in.string());
             continue;

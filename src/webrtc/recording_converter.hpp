@@ -9,8 +9,8 @@
 
 namespace sb::webrtc {
 
-// Runs janus-pp-rec over every .mjr file of `dir`, next to it, and answers the playable files it
-// made (empty or failed ones are dropped), sorted by name. Blocks for as long as the conversions
+// Runs janus-pp-rec over every .mjr file of `dir` not converted yet, next to it, and answers the
+// playable files it made (empty or failed ones are dropped), sorted by name. Blocks for as long as the conversions
 // take: call it off the network threads.
 [[nodiscard]] std::vector<recording> convert_recordings(const std::filesystem::path& dir);
 

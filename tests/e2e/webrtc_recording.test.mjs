@@ -3,7 +3,8 @@
 // (web/call, on sdk/js) in Chromium with a fake camera and microphone. A participant joins a room
 // with recording_enabled, so the SDK also publishes to the room's Janus VideoRoom; the room is
 // deleted; the recordings listing then holds a playable WebM video (EBML header, non-empty,
-// downloadable with the secret key) and webrtc.recording.ready reaches a webhook receiver.
+// downloadable with the secret key) and webrtc.recording.ready reaches a webhook receiver. The
+// same when the last participant leaves instead: the room stays, its recordings are listed.
 //
 // Like webrtc.test.mjs it re-runs itself in a private network namespace (`unshare -n`, or `-rn`
 // rootless). Janus (libnice) never gathers ICE candidates on loopback, so the namespace also gets
@@ -156,7 +157,7 @@ function filesUnder(dir) {
   return fs.readdirSync(dir, { recursive: true })
     .map((f) => path.join(dir, String(f)))
     .filter((f) => fs.statSync(f).isFile())
-    .map((f) => ({ name: path.basename(f), size: fs.statSync(f).size }));
+    .map((f) => ({ path: f, name: path.basename(f), size: fs.statSync(f).size }));
 }
 
 function runInNamespace() {
@@ -185,6 +186,12 @@ function runInNamespace() {
         });
       });
       await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+      const hook = await request(`${server.url}/v1/realtime/webhooks`, {
+        method: 'POST',
+        headers: auth,
+        body: { data: { type: 'webhooks', attributes: { url: `http://127.0.0.1:${receiver.address().port}/hooks`, events: ['webrtc.recording.ready'] } } },
+      });
+      assert.equal(hook.status, 201, hook.text);
       browser = await chromium.launch({ executablePath: CHROMIUM, headless: false, args: CHROMIUM_ARGS });
     });
 
@@ -196,55 +203,67 @@ function runInNamespace() {
       fs.rmSync(janusDir, { recursive: true, force: true });
     });
 
-    it('records a participant, converts on room end, lists and serves a playable WebM, sends webrtc.recording.ready', async () => {
-      const hook = await request(`${server.url}/v1/realtime/webhooks`, {
-        method: 'POST',
-        headers: auth,
-        body: { data: { type: 'webhooks', attributes: { url: `http://127.0.0.1:${receiver.address().port}/hooks`, events: ['webrtc.recording.ready'] } } },
-      });
-      assert.equal(hook.status, 201, hook.text);
+    async function createRecordingRoom(name) {
       const created = await request(`${server.url}/v1/realtime/webrtc/rooms`, {
         method: 'POST',
         headers: auth,
-        body: { data: { type: 'webrtc_rooms', attributes: { name: 'Recorded call', recording_enabled: true } } },
+        body: { data: { type: 'webrtc_rooms', attributes: { name, recording_enabled: true } } },
       });
       assert.equal(created.status, 201, created.text);
-      const room = created.body.data;
-      assert.equal(room.attributes.recording_enabled, true);
+      assert.equal(created.body.data.attributes.recording_enabled, true);
+      return created.body.data;
+    }
 
+    async function openPage(room, name) {
       const context = await browser.newContext();
       const page = await context.newPage();
       const lines = [];
       page.on('console', (m) => lines.push(`${m.type()}: ${m.text()}`));
       page.on('pageerror', (e) => lines.push(`pageerror: ${e.message}`));
       const [base, fragment] = room.attributes.join_url.split('#');
-      await page.goto(`${base}&name=Rita#${fragment}`);
+      await page.goto(`${base}&name=${name}#${fragment}`);
       await page.locator('body[data-state=joined]').waitFor({ timeout: 15_000 });
+      return { context, page, lines };
+    }
+
+    /** Until Janus's .mjr of the room's video holds a few seconds of frames (a size, not a duration). */
+    async function recorded(room, lines) {
+      await waitFor(`Janus recording the video of ${room.id} (console: ${lines.slice(-8).join(' | ')})`, async () => {
+        const files = filesUnder(server.recordings).filter((f) => f.path.includes(room.id));
+        return { ok: files.some((f) => f.name.endsWith('.mjr') && f.name.includes('-video-') && f.size > 60_000), value: files };
+      }, 60_000);
+    }
+
+    async function listing(room, what) {
+      return waitFor(what, async () => {
+        const res = await request(`${server.url}/v1/realtime/webrtc/rooms/${room.id}/recordings`, { headers: auth });
+        const ok = res.status === 200 && res.body.data.some((r) => r.attributes.kind === 'video');
+        return { ok, value: ok ? res.body : { status: res.status, text: res.text, logs: server.logs().slice(-2000) } };
+      }, 60_000);
+    }
+
+    it('records a participant, converts on room end, lists and serves a playable WebM, sends webrtc.recording.ready', async () => {
+      const room = await createRecordingRoom('Recorded call');
+      const { context, lines } = await openPage(room, 'Rita');
 
       // Janus writes one .mjr per track while the SDK publishes; wait until the video one holds
       // a few seconds of frames (a size, not a duration: the fake camera's pace may vary).
-      await waitFor(`Janus recording Rita's video (console: ${lines.slice(-8).join(' | ')})`, async () => {
-        const files = filesUnder(server.recordings);
-        return { ok: files.some((f) => f.name.endsWith('.mjr') && f.name.includes('-video-') && f.size > 60_000), value: files };
-      }, 60_000);
+      await recorded(room, lines);
 
       const del = await request(`${server.url}/v1/realtime/webrtc/rooms/${room.id}`, { method: 'DELETE', headers: auth });
       assert.equal(del.status, 204, del.text);
 
       // The room is gone, its recordings are not: listed once janus-pp-rec is done.
-      const listing = await waitFor('a converted video recording', async () => {
-        const res = await request(`${server.url}/v1/realtime/webrtc/rooms/${room.id}/recordings`, { headers: auth });
-        const ok = res.status === 200 && res.body.data.some((r) => r.attributes.kind === 'video');
-        return { ok, value: ok ? res.body : { status: res.status, text: res.text, logs: server.logs().slice(-2000) } };
-      }, 60_000);
-      const video = listing.data.find((r) => r.attributes.kind === 'video');
+      assert.equal((await request(`${server.url}/v1/realtime/webrtc/rooms/${room.id}`, { headers: auth })).status, 404);
+      const list = await listing(room, 'a converted video recording after DELETE');
+      const video = list.data.find((r) => r.attributes.kind === 'video');
       assert.equal(video.type, 'webrtc_recordings');
       assert.match(video.attributes.file_name, /\.webm$/);
       assert.ok(video.attributes.size > 0);
       assert.ok(!Number.isNaN(Date.parse(video.attributes.created_at)));
       assert.ok(video.attributes.download_url.startsWith(server.url));
-      const audio = listing.data.find((r) => r.attributes.kind === 'audio');
-      assert.ok(audio, `an audio recording too: ${JSON.stringify(listing.data)}`);
+      const audio = list.data.find((r) => r.attributes.kind === 'audio');
+      assert.ok(audio, `an audio recording too: ${JSON.stringify(list.data)}`);
       assert.match(audio.attributes.file_name, /\.opus$/);
 
       // The download: the secret key is needed (the public key is refused); the bytes are a WebM
@@ -260,7 +279,7 @@ function runInNamespace() {
       // webrtc.recording.ready for each file, through the webhook service.
       const ready = await waitFor('webrtc.recording.ready webhooks', async () => {
         const got = hooks.filter((h) => h.type === 'webrtc.recording.ready' && h.data.room_id === room.id);
-        return { ok: got.length === listing.data.length, value: got };
+        return { ok: got.length === list.data.length, value: got };
       });
       const hookVideo = ready.find((h) => h.data.file_name === video.attributes.file_name);
       assert.ok(hookVideo, JSON.stringify(ready));
@@ -271,6 +290,24 @@ function runInNamespace() {
       const errors = lines.filter((l) => l.startsWith('pageerror'));
       assert.deepEqual(errors, []);
       await context.close();
+    });
+
+    it('ends the recording when the last participant leaves: the room stays, its recordings are listed', async () => {
+      const room = await createRecordingRoom('Left alone');
+      const rita = await openPage(room, 'Rita');
+      await recorded(room, rita.lines);
+      await rita.page.click('#leave');
+      const list = await listing(room, 'a converted video recording after the last leave');
+      const video = list.data.find((r) => r.attributes.kind === 'video');
+      assert.match(video.attributes.file_name, /\.webm$/);
+      assert.ok(video.attributes.size > 0);
+      assert.equal((await request(`${server.url}/v1/realtime/webrtc/rooms/${room.id}`, { headers: auth })).status, 200);
+      await waitFor('webrtc.recording.ready after the last leave', async () => {
+        const got = hooks.filter((h) => h.type === 'webrtc.recording.ready' && h.data.room_id === room.id);
+        return { ok: got.some((h) => h.data.file_name === video.attributes.file_name), value: got };
+      });
+      assert.deepEqual(rita.lines.filter((l) => l.startsWith('pageerror')), []);
+      await rita.context.close();
     });
   });
 }
