@@ -11,7 +11,7 @@ build_packages=(
     libgtest-dev libgmock-dev libbenchmark-dev
 )
 # Extra packages the tests use (services they start, tools they drive).
-test_packages=(procps psmisc curl ca-certificates postgresql redis-server chromium coturn iproute2 util-linux)
+test_packages=(procps psmisc curl ca-certificates postgresql redis-server chromium coturn janus janus-tools iproute2 util-linux)
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else

@@ -58,6 +58,7 @@ enum class event_kind : std::uint8_t;
 }  // namespace sb::webhooks
 
 namespace sb::webrtc {
+class janus_recorder;
 class room_registry;
 }  // namespace sb::webrtc
 
@@ -239,6 +240,9 @@ public:
     // The WebRTC rooms of this node (null: none). Set before the shards run.
     void set_webrtc(webrtc::room_registry* rooms) noexcept { webrtc_ = rooms; }
     [[nodiscard]] webrtc::room_registry* webrtc() const noexcept { return webrtc_; }
+    // Records rooms with recording_enabled through Janus (null: webrtc.janus_url is not set).
+    void set_recorder(webrtc::janus_recorder* r) noexcept { recorder_ = r; }
+    [[nodiscard]] webrtc::janus_recorder* recorder() const noexcept { return recorder_; }
 
     // Forgets idle channel state on this shard (called by the shard's tick).
     void sweep_idle_channels();
@@ -320,6 +324,7 @@ private:
     history_options history_opts_;
     webhooks::event_sink* sink_ = nullptr;
     webrtc::room_registry* webrtc_ = nullptr;
+    webrtc::janus_recorder* recorder_ = nullptr;
     std::vector<std::unique_ptr<shard_state>> states_;
     std::atomic<std::int64_t> connections_{0};
     broker::broker* broker_ = nullptr;

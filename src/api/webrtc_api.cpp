@@ -1,11 +1,13 @@
 #include "api/webrtc_api.hpp"
 
 #include "api/responses.hpp"
+#include "api/webrtc_recordings.hpp"
 #include "api/webrtc_signaling.hpp"
 #include "core/clock.hpp"
 #include "core/time_format.hpp"
 #include "crypto/crypto.hpp"
 #include "webhooks/event_sink.hpp"
+#include "webrtc/janus_recorder.hpp"
 #include "webrtc/room_registry.hpp"
 #include "webrtc/room_token.hpp"
 
@@ -14,6 +16,8 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <fstream>
+#include <iterator>
 #include <variant>
 
 namespace sb::api {
@@ -237,8 +241,10 @@ void webrtc_api::handle(const rest_caller& caller, const net::http_request& requ
         }
         if (m == "PATCH") return patch(caller, id, request, std::move(respond));
         if (m == "DELETE") {
+            const auto ending = reg->find(tenant, id);
             auto gone = reg->end(tenant, id);
             if (!gone) return respond(jsonapi_error(room_not_found(id)));
+            if (ending) finish_webrtc_recording(hub_, *ending);
             for (const auto& d : *gone) emit_webrtc_participant(hub_, tenant, id, d.who, false, d.reason);
             net::http_response r;
             r.status = 204;
@@ -246,12 +252,38 @@ void webrtc_api::handle(const rest_caller& caller, const net::http_request& requ
         }
         return respond(jsonapi_error(jsonapi::codes::method_not_allowed("use GET, PATCH or DELETE")));
     }
-    if (segments.size() == 6 && (segments[5] == "participants" || segments[5] == "recordings")) {
+    if (segments.size() == 6 && segments[5] == "recordings") {
+        if (m != "GET") return respond(jsonapi_error(jsonapi::codes::method_not_allowed("use GET")));
+        // Recordings outlive their room: a deleted room's files are listed by the recorder.
+        std::optional<std::vector<webrtc::recording>> files;
+        if (webrtc::janus_recorder* rec = hub_.recorder()) files = rec->list(tenant, id);
+        if (!files && !reg->find(tenant, id)) return respond(jsonapi_error(room_not_found(id)));
+        json items = json::array();
+        const std::string base = public_base(reg->settings(), request);
+        for (const auto& f : files.value_or(std::vector<webrtc::recording>{})) items.push_back(webrtc_recording_resource(f, id, base));
+        const std::size_t count = items.size();
+        return respond(jsonapi_response(200, json{{"data", std::move(items)}, {"meta", {{"count", count}}}}.dump()));
+    }
+    if (segments.size() == 7 && segments[5] == "recordings") {
+        if (m != "GET") return respond(jsonapi_error(jsonapi::codes::method_not_allowed("use GET")));
+        webrtc::janus_recorder* rec = hub_.recorder();
+        const auto path = rec ? rec->file(tenant, id, segments[6]) : std::nullopt;
+        if (!path) return respond(jsonapi_error(jsonapi::codes::not_found("no recording " + std::string(segments[6]) + " in room " + id)));
+        // Read whole: recordings of a mesh call are a few MB; a streaming download can come later.
+        std::ifstream in(*path, std::ios::binary);
+        net::http_response r;
+        r.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        if (!in.good() && !in.eof()) return respond(jsonapi_error(jsonapi::codes::not_found("recording unreadable")));
+        r.content_type = path->extension() == ".webm" ? "video/webm" : "audio/ogg";
+        r.headers.emplace_back("content-disposition", "attachment; filename=\"" + std::string(segments[6]) + "\"");
+        return respond(std::move(r));
+    }
+    if (segments.size() == 6 && segments[5] == "participants") {
         if (m != "GET") return respond(jsonapi_error(jsonapi::codes::method_not_allowed("use GET")));
         auto people = reg->participants(tenant, id);
         if (!people) return respond(jsonapi_error(room_not_found(id)));
         json items = json::array();
-        if (segments[5] == "participants") {
+        {
             for (const auto& p : *people) {
                 json attrs = json::parse(webrtc::frames::participant_json(p));
                 attrs.erase("id");
@@ -278,9 +310,17 @@ void webrtc_api::create(const rest_caller& caller, const net::http_request& requ
     r.name = "Room";
     r.max_participants = std::min<std::uint32_t>(10, reg.settings().max_participants);
     r.created_at_ms = r.updated_at_ms = now_ms;
+    r.base_url = public_base(reg.settings(), request);
     r.token_expires_at_s = now_ms / 1000 + reg.settings().room_token_ttl_s;
     if (auto errors = apply_attributes(std::get<json>(attrs), r, reg.settings(), now_ms / 1000, true); !errors.empty())
         return respond(jsonapi_errors(errors));
+    if (r.recording_enabled) {
+        if (webrtc::janus_recorder* rec = hub_.recorder()) {
+            const auto j = rec->open(r.tenant, r.id, r.max_participants);
+            r.janus_room = j.number;
+            r.janus_pin = j.pin;
+        }
+    }
     if (!reg.create(r))
         return respond(jsonapi_error({429, "room_limit_exceeded", "Room limit exceeded",
                                       "this app already has " + std::to_string(webrtc::room_registry::max_rooms_per_tenant) +
@@ -321,6 +361,16 @@ void webrtc_api::patch(const rest_caller& caller, std::string_view id, const net
     });
     if (!updated) return respond(jsonapi_error(room_not_found(id)));
     if (!errors.empty()) return respond(jsonapi_errors(errors));
+    // Recording switched on later: the room gets its VideoRoom now (participants already in the
+    // call publish to it when they next join).
+    if (webrtc::janus_recorder* rec = hub_.recorder(); rec && updated->recording_enabled && updated->janus_room == 0) {
+        const auto j = rec->open(tenant, id, updated->max_participants);
+        updated = reg.update(tenant, id, [&](webrtc::room& r) {
+            r.janus_room = j.number;
+            r.janus_pin = j.pin;
+        });
+        if (!updated) return respond(jsonapi_error(room_not_found(id)));
+    }
     const auto n = reg.participants(tenant, id).value_or(std::vector<webrtc::participant>{}).size();
     respond(jsonapi_response(200, json{{"data", room_resource(t, *updated, n, public_base(reg.settings(), request))}}.dump()));
 }

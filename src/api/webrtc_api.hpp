@@ -6,8 +6,10 @@
 //   PATCH  /v1/realtime/webrtc/rooms/:id                change name, max_participants, settings
 //   DELETE /v1/realtime/webrtc/rooms/:id                end the call for everyone and forget the room
 //   GET    /v1/realtime/webrtc/rooms/:id/participants   who is in the call
-//   GET    /v1/realtime/webrtc/rooms/:id/recordings     recordings (none without Janus)
-// Rooms live in the node's webrtc::room_registry (memory). Answers on the calling shard.
+//   GET    /v1/realtime/webrtc/rooms/:id/recordings     recordings (also of a deleted room)
+//   GET    /v1/realtime/webrtc/rooms/:id/recordings/:f  download one recording
+// Rooms live in the node's webrtc::room_registry (memory), recordings in the hub's
+// webrtc::janus_recorder (when webrtc.janus_url is set). Answers on the calling shard.
 
 #include "api/hub.hpp"
 #include "api/native_rest_api.hpp"

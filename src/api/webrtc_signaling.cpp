@@ -1,9 +1,11 @@
 #include "api/webrtc_signaling.hpp"
 
 #include "api/client.hpp"
+#include "api/webrtc_recordings.hpp"
 #include "core/clock.hpp"
 #include "net/shard.hpp"
 #include "webhooks/event_sink.hpp"
+#include "webrtc/janus_recorder.hpp"
 #include "webrtc/room_registry.hpp"
 #include "webrtc/room_token.hpp"
 #include "webrtc/turn_credentials.hpp"
@@ -35,13 +37,6 @@ bool flag(const json& data, const char* name, bool fallback) {
 std::string text(const json& data, const char* name) {
     auto it = data.find(name);
     return it != data.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-const core::tenant* tenant_of(const hub& h, std::string_view key) {
-    const auto slash = key.find('/');
-    if (slash == std::string_view::npos) return nullptr;
-    const auto env = key.substr(slash + 1) == "staging" ? core::environment::staging : core::environment::production;
-    return h.apps().find(key.substr(0, slash), env);
 }
 
 json settings_json(const webrtc::room_settings& s) {
@@ -100,8 +95,19 @@ void join(client& c, hub& h, webrtc::room_registry& reg, protocol::pusher::webrt
     rooms.push_back({cmd.room_id, result.self.id});
     json others = json::array();
     for (const auto& p : result.others) others.push_back(json::parse(frames::participant_json(p)));
-    const auto& r = result.joined_room;
-    const json answer = {
+    webrtc::room r = result.joined_room;
+    // A recording room whose last participant had left: its next call records in a new VideoRoom.
+    if (webrtc::janus_recorder* rec = h.recorder(); rec && r.recording_enabled && r.janus_room == 0) {
+        const auto j = rec->open(tenant, r.id, r.max_participants);
+        reg.update(tenant, cmd.room_id, [&](webrtc::room& x) {
+            if (x.janus_room == 0) {
+                x.janus_room = j.number;
+                x.janus_pin = j.pin;
+            }
+            r = x;
+        });
+    }
+    json answer = {
         {"participant_id", result.self.id},
         {"user_id", result.self.user_id},
         {"rejoin_key", result.rejoin_key},
@@ -112,11 +118,21 @@ void join(client& c, hub& h, webrtc::room_registry& reg, protocol::pusher::webrt
         {"participants", others},
         {"ice_servers", json::parse(webrtc::ice_servers_json(reg.settings(), result.self.user_id, now_ms / 1000))},
         {"reconnect_grace_s", reg.settings().reconnect_grace_s}};
+    // A recording room: the SDK also publishes to the room's Janus VideoRoom, which records.
+    if (r.recording_enabled && r.janus_room != 0)
+        answer["recording"] = {{"janus_url", reg.settings().janus_url}, {"room", r.janus_room}, {"pin", r.janus_pin}};
     c.send_text(frames::event("switchboard:webrtc:joined", cmd.room_id, answer.dump()));
     if (!result.rejoined) emit_webrtc_participant(h, tenant, cmd.room_id, result.self, true, {});
 }
 
 }  // namespace
+
+const core::tenant* tenant_of(const hub& h, std::string_view key) {
+    const auto slash = key.find('/');
+    if (slash == std::string_view::npos) return nullptr;
+    const auto env = key.substr(slash + 1) == "staging" ? core::environment::staging : core::environment::production;
+    return h.apps().find(key.substr(0, slash), env);
+}
 
 void emit_webrtc_participant(hub& h, std::string_view tenant_key, std::string_view room_id, const webrtc::participant& p,
                              bool joined, std::string_view reason) {
@@ -178,7 +194,10 @@ void handle_webrtc_command(client& c, hub& h, protocol::pusher::webrtc_command&&
     const std::string pid = m->participant_id;
     rooms.erase(m);
     c.send_text(frames::event("switchboard:webrtc:left", cmd.room_id, json{{"participant_id", pid}}.dump()));
-    if (gone) emit_webrtc_participant(h, tenant, cmd.room_id, gone->who, false, gone->reason);
+    if (gone) {
+        emit_webrtc_participant(h, tenant, cmd.room_id, gone->who, false, gone->reason);
+        finish_webrtc_recording_if_empty(h, tenant, cmd.room_id);
+    }
 }
 
 void detach_webrtc_rooms(client& c, hub& h, std::vector<webrtc_membership>& rooms) {
@@ -193,8 +212,10 @@ void detach_webrtc_rooms(client& c, hub& h, std::vector<webrtc_membership>& room
 void sweep_webrtc_rooms(hub& h) {
     webrtc::room_registry* reg = h.webrtc();
     if (!reg) return;
-    for (const auto& d : reg->sweep(core::wall_clock_ms()))
+    for (const auto& d : reg->sweep(core::wall_clock_ms())) {
         emit_webrtc_participant(h, d.tenant, d.room_id, d.who, false, d.reason);
+        finish_webrtc_recording_if_empty(h, d.tenant, d.room_id);
+    }
 }
 
 }  // namespace sb::api

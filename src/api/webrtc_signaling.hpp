@@ -31,6 +31,9 @@ void detach_webrtc_rooms(client& c, hub& h, std::vector<webrtc_membership>& room
 void sweep_webrtc_rooms(hub& h);
 
 // webrtc.* webhooks (no-ops without a webhook wanting them).
+// The tenant of a storage tenant key ("<app_id>/<environment>"); null when the app is gone.
+const core::tenant* tenant_of(const hub& h, std::string_view key);
+
 void emit_webrtc_participant(hub& h, std::string_view tenant_key, std::string_view room_id, const webrtc::participant& p,
                              bool joined, std::string_view reason);
 

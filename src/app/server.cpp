@@ -17,6 +17,7 @@
 #include "net/shard.hpp"
 #include "net/ws_connection.hpp"
 #include "webhooks/webhook_service.hpp"
+#include "webrtc/janus_recorder.hpp"
 #include "webrtc/room_registry.hpp"
 
 #include <spdlog/spdlog.h>
@@ -35,6 +36,8 @@ struct server::parts {
     std::unique_ptr<net::shard_set> shards;
     std::unique_ptr<api::hub> hub;
     std::unique_ptr<webrtc::room_registry> rooms;  // WebRTC rooms of this node (memory)
+    // Declared after the shards: destroyed first, so its worker stops before the shards it posts to.
+    std::unique_ptr<webrtc::janus_recorder> recorder;
     std::unique_ptr<api::http_router> router;
     // Cluster mode. Runs on shard 0's io_context, so it is destroyed before the shards.
     std::unique_ptr<broker::redis_broker> broker;
@@ -77,6 +80,12 @@ server::server(server_config config) : parts_(std::make_unique<parts>()) {
         p.shards->at(i).add_tick_task([hub = p.hub.get()](std::uint64_t) { hub->sweep_idle_channels(); });
     p.rooms = std::make_unique<webrtc::room_registry>(p.config.webrtc);
     p.hub->set_webrtc(p.rooms.get());
+    if (!p.config.webrtc.janus_url.empty()) {
+        p.recorder = std::make_unique<webrtc::janus_recorder>(p.config.webrtc.janus_url,
+                                                              std::filesystem::path(p.config.data_dir) / "recordings");
+        p.hub->set_recorder(p.recorder.get());
+        spdlog::info("webrtc: recording through Janus at {} into {}/recordings", p.config.webrtc.janus_url, p.config.data_dir);
+    }
     p.shards->at(0).add_tick_task([hub = p.hub.get()](std::uint64_t) { api::sweep_webrtc_rooms(*hub); });
     if (p.history) {
         // Retention: prune each tenant with a limit, on shard 0's tick, every sweep period.

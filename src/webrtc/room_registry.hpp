@@ -41,6 +41,9 @@ struct room {
     std::string name;
     std::uint32_t max_participants = 10;
     bool recording_enabled = false;
+    std::uint64_t janus_room = 0;  // its Janus VideoRoom while it records (0: none)
+    std::string janus_pin;         // the pin participants join that VideoRoom with
+    std::string base_url;          // the server's public origin when it was created (download URLs)
     room_settings settings;
     std::uint64_t token_expires_at_s = 0;
     std::uint64_t created_at_ms = 0;

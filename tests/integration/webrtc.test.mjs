@@ -132,6 +132,19 @@ describe('webrtc rooms', { skip: SKIP }, () => {
     assert.equal(missing.body.errors[0].code, 'room_not_found');
   });
 
+  it('lists recordings: 404 for an unknown room, an empty list for a room that does not record', async () => {
+    const unknown = await api(srv, 'GET', '/v1/realtime/webrtc/rooms/room_nope/recordings');
+    assert.equal(unknown.status, 404, unknown.text);
+    assert.equal(unknown.body.errors[0].code, 'room_not_found');
+    const room = await createRoom(srv, { name: 'No recording' });
+    const res = await api(srv, 'GET', `/v1/realtime/webrtc/rooms/${room.id}/recordings`);
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(res.body.data, []);
+    assert.equal(res.body.meta.count, 0);
+    // Another app cannot probe it either.
+    assert.equal((await api(srv, 'GET', `/v1/realtime/webrtc/rooms/${room.id}/recordings`, undefined, { a: other })).status, 404);
+  });
+
   it('joins over the connection: participant list, ICE servers with coturn credentials, participant:joined for the others', async () => {
     const room = await createRoom(srv, { max_participants: 4 });
     const a = await peer(srv);

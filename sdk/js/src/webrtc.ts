@@ -12,6 +12,7 @@
 // polite side rolls back, so two peers renegotiating at once never deadlock. A connection whose
 // ICE fails restarts ICE.
 
+import { JanusPublisher, type JanusRecording } from './janus_publisher.js';
 import { Emitter } from './emitter.js';
 import { SwitchboardError } from './errors.js';
 import { ErrorCodes } from './codes.js';
@@ -96,6 +97,8 @@ interface Peer {
 }
 
 interface JoinedData {
+  /** Present when the room records: publish to this Janus VideoRoom too. */
+  recording?: JanusRecording;
   participant_id: string;
   user_id: string;
   rejoin_key: string;
@@ -164,6 +167,8 @@ export class Room extends Emitter<RoomEventMap> {
   private ownsLocalStream = false;
   private left = false;
   private readonly unsubscribe: Array<() => void> = [];
+  /** Our publisher in the room's recording VideoRoom (rooms with recording_enabled). */
+  private recorder: JanusPublisher | null = null;
   private pendingJoin: { resolve: (d: JoinedData) => void; reject: (e: SwitchboardError) => void } | null = null;
 
   /** Camera controls: `room.video.toggle()`, `enable()`, `disable()`. */
@@ -282,6 +287,19 @@ export class Room extends Emitter<RoomEventMap> {
       this.emit('participant:joined', participant);
       this.connect(participant);
     }
+    this.startRecording(d);
+  }
+
+  /** A recording room: publish our tracks to its Janus VideoRoom as well (once per join). */
+  private startRecording(d: JoinedData): void {
+    const info = d.recording;
+    if (!info || this.recorder || !this.localStream || this.localStream.getTracks().length === 0) return;
+    const recorder = new JanusPublisher(info, this.participantId, this.env.RTCPeerConnection);
+    this.recorder = recorder;
+    recorder.start(this.localStream, this.iceServers).catch((err: unknown) => {
+      if (this.recorder !== recorder) return;  // left meanwhile: nothing to report
+      this.emit('error', err instanceof SwitchboardError ? err : new SwitchboardError({ code: 'recording_failed', title: 'Recording failed', detail: String(err) }));
+    });
   }
 
   /** After a reconnect: take our participant back and rebuild every peer connection. */
@@ -514,6 +532,9 @@ export class Room extends Emitter<RoomEventMap> {
 
   private teardown(): void {
     for (const id of [...this.peers.keys()]) this.closePeer(id);
+    const recorder = this.recorder;
+    this.recorder = null;
+    recorder?.stop();
     for (const u of this.unsubscribe.splice(0)) u();
     if (this.pendingJoin) {
       const pending = this.pendingJoin;
@@ -573,6 +594,8 @@ export class Room extends Emitter<RoomEventMap> {
         else peer.videoSender = peer.pc.addTrack(track, this.localStream ?? display);  // renegotiates
       }),
     );
+    // The recording shows what the others see (only when we publish a camera to replace).
+    void this.recorder?.replaceVideo(track).catch(() => undefined);
     this.announceMedia();
   }
 
@@ -583,6 +606,7 @@ export class Room extends Emitter<RoomEventMap> {
     track.stop();
     const camera = this.localStream?.getVideoTracks()[0] ?? null;
     for (const peer of this.peers.values()) void peer.videoSender?.replaceTrack(camera);
+    void this.recorder?.replaceVideo(camera).catch(() => undefined);
     this.announceMedia();
   }
 }
