@@ -7,12 +7,12 @@
 // binary at build-ci/switchboard, or SWITCHBOARD_BIN; CHROMIUM_BIN overrides /usr/bin/chromium).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SERVER_BIN, startServer } from './server.mjs';
 import { chromium } from 'playwright-core';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -20,7 +20,6 @@ const REPO = path.resolve(HERE, '..', '..');
 const SDK = path.join(REPO, 'sdk', 'js');
 const WEB = path.join(REPO, 'web');
 const BUNDLE = path.join(WEB, 'chat', 'dist', 'chat.js');
-const SERVER_BIN = path.resolve(process.env.SWITCHBOARD_BIN || path.join(REPO, 'build-ci', 'switchboard'));
 const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const ARTIFACTS = path.join(HERE, 'artifacts');
 const APP = { id: '42', key: 'pk_test_demo', secret: 'sk_test_demo' };
@@ -61,43 +60,14 @@ function get(url) {
   });
 }
 
-async function startServer() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-e2e-'));
-  const config = path.join(dir, 'switchboard.toml');
-  fs.writeFileSync(config, `[demo]\nweb_dir = ${JSON.stringify(WEB)}\napp = ${JSON.stringify(APP.id)}\n`);
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SWITCHBOARD_')));
-  const proc = spawn(
-    SERVER_BIN,
-    ['serve', '--host', '127.0.0.1', '--port', '0', '--threads', '2', '--data-dir', path.join(dir, 'data'), '--config', config, '--app', `${APP.id}:${APP.key}:${APP.secret}`],
-    { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir, env },
-  );
-  let logs = '';
-  proc.stderr.on('data', (c) => (logs += c));
-  const port = await new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout.on('data', (c) => {
-      out += c;
-      logs += c;
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    proc.on('exit', (code) => reject(new Error(`server exited (${code}):\n${logs}`)));
-    setTimeout(() => reject(new Error(`server did not start:\n${logs}`)), 20_000);
+async function startChatServer() {
+  const server = await startServer({
+    prefix: 'sb-e2e-',
+    app: APP,
+    config: ['[demo]', `web_dir = ${JSON.stringify(WEB)}`, `app = ${JSON.stringify(APP.id)}`],
   });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100 && (await get(`${url}/healthz`).catch(() => 0)) !== 200; i++) await new Promise((r) => setTimeout(r, 50));
-  return {
-    url,
-    logs: () => logs,
-    exited: () => (proc.exitCode !== null || proc.signalCode !== null ? `code ${proc.exitCode} signal ${proc.signalCode}` : null),
-    async stop() {
-      if (proc.exitCode === null) {
-        proc.kill('SIGTERM');
-        await new Promise((r) => proc.once('exit', r));
-      }
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  for (let i = 0; i < 100 && (await get(`${server.url}/healthz`).catch(() => 0)) !== 200; i++) await new Promise((r) => setTimeout(r, 50));
+  return server;
 }
 
 // /work/shared/recipes/browser.md
@@ -122,7 +92,7 @@ describe('chat demo in Chromium', { skip: SKIP }, () => {
   before(async () => {
     buildDemo();
     fs.mkdirSync(ARTIFACTS, { recursive: true });
-    server = await startServer();
+    server = await startChatServer();
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: false, args: CHROMIUM_ARGS });
   });
 

@@ -12,13 +12,14 @@
 // in a namespace yet. It starts coturn with scripts/services/coturn inside that namespace.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SERVER_BIN, startServer } from './server.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..', '..');
@@ -26,7 +27,6 @@ const SELF = fileURLToPath(import.meta.url);
 const SDK = path.join(REPO, 'sdk', 'js');
 const WEB = path.join(REPO, 'web');
 const BUNDLE = path.join(WEB, 'call', 'dist', 'call.js');
-const SERVER_BIN = path.resolve(process.env.SWITCHBOARD_BIN || path.join(REPO, 'build-ci', 'switchboard'));
 const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const COTURN = path.join(REPO, 'scripts', 'services', 'coturn');
 const ARTIFACTS = path.join(HERE, 'artifacts');
@@ -97,50 +97,18 @@ function request(url, { method = 'GET', headers = {}, body } = {}) {
   });
 }
 
-async function startServer() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-e2e-call-'));
-  const config = path.join(dir, 'switchboard.toml');
-  fs.writeFileSync(
-    config,
-    [
+function startCallServer() {
+  return startServer({
+    prefix: 'sb-e2e-call-',
+    app: APP,
+    config: [
       '[demo]',
       `web_dir = ${JSON.stringify(WEB)}`,
       '[webrtc]',
       `turn_urls = ["turn:127.0.0.1:${TURN_PORT}?transport=udp"]`,
       `turn_secret = ${JSON.stringify(TURN_SECRET)}`,
-      '',
-    ].join('\n'),
-  );
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SWITCHBOARD_')));
-  const proc = spawn(
-    SERVER_BIN,
-    ['serve', '--host', '127.0.0.1', '--port', '0', '--threads', '2', '--data-dir', path.join(dir, 'data'), '--config', config, '--app', `${APP.id}:${APP.key}:${APP.secret}`],
-    { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir, env },
-  );
-  let logs = '';
-  proc.stderr.on('data', (c) => (logs += c));
-  const port = await new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout.on('data', (c) => {
-      out += c;
-      logs += c;
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    proc.on('exit', (code) => reject(new Error(`server exited (${code}):\n${logs}`)));
-    setTimeout(() => reject(new Error(`server did not start:\n${logs}`)), 20_000);
+    ],
   });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    logs: () => logs,
-    async stop() {
-      if (proc.exitCode === null) {
-        proc.kill('SIGTERM');
-        await new Promise((r) => proc.once('exit', r));
-      }
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 // /work/shared/recipes/browser.md and webrtc.md
@@ -219,7 +187,7 @@ function runInNamespace() {
       fs.mkdirSync(ARTIFACTS, { recursive: true });
       const turn = spawnSync(COTURN, ['start', '--port', String(TURN_PORT), '--dir', turnDir, '--secret', TURN_SECRET], { encoding: 'utf8' });
       assert.equal(turn.status, 0, `coturn did not start: ${turn.stderr}`);
-      server = await startServer();
+      server = await startCallServer();
       browser = await chromium.launch({ executablePath: CHROMIUM, headless: false, args: CHROMIUM_ARGS });
     });
 

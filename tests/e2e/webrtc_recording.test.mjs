@@ -11,12 +11,13 @@
 // one isolated veth address, 10.99.0.1, with no route anywhere (/work/shared/recipes/webrtc.md).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SERVER_BIN, startServer } from './server.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..', '..');
@@ -24,7 +25,6 @@ const SELF = fileURLToPath(import.meta.url);
 const SDK = path.join(REPO, 'sdk', 'js');
 const WEB = path.join(REPO, 'web');
 const BUNDLE = path.join(WEB, 'call', 'dist', 'call.js');
-const SERVER_BIN = path.resolve(process.env.SWITCHBOARD_BIN || path.join(REPO, 'build-ci', 'switchboard'));
 const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const JANUS = path.join(REPO, 'scripts', 'services', 'janus');
 const JANUS_PORT = 38088;
@@ -94,41 +94,13 @@ function request(url, { method = 'GET', headers = {}, body, raw = false } = {}) 
   });
 }
 
-async function startServer(janusUrl) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-e2e-rec-'));
-  const config = path.join(dir, 'switchboard.toml');
-  fs.writeFileSync(config, ['[demo]', `web_dir = ${JSON.stringify(WEB)}`, '[webrtc]', `janus_url = ${JSON.stringify(janusUrl)}`, ''].join('\n'));
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SWITCHBOARD_')));
-  const proc = spawn(
-    SERVER_BIN,
-    ['serve', '--host', '127.0.0.1', '--port', '0', '--threads', '2', '--data-dir', path.join(dir, 'data'), '--config', config, '--app', `${APP.id}:${APP.key}:${APP.secret}`],
-    { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir, env },
-  );
-  let logs = '';
-  proc.stderr.on('data', (c) => (logs += c));
-  const port = await new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout.on('data', (c) => {
-      out += c;
-      logs += c;
-      const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    proc.on('exit', (code) => reject(new Error(`server exited (${code}):\n${logs}`)));
-    setTimeout(() => reject(new Error(`server did not start:\n${logs}`)), 20_000);
+async function startRecordingServer(janusUrl) {
+  const server = await startServer({
+    prefix: 'sb-e2e-rec-',
+    app: APP,
+    config: ['[demo]', `web_dir = ${JSON.stringify(WEB)}`, '[webrtc]', `janus_url = ${JSON.stringify(janusUrl)}`],
   });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    recordings: path.join(dir, 'data', 'recordings'),
-    logs: () => logs,
-    async stop() {
-      if (proc.exitCode === null) {
-        proc.kill('SIGTERM');
-        await new Promise((r) => proc.once('exit', r));
-      }
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return { ...server, recordings: path.join(server.dataDir, 'recordings') };
 }
 
 // /work/shared/recipes/webrtc.md
@@ -176,7 +148,7 @@ function runInNamespace() {
       const janus = spawnSync(JANUS, ['start', '--port', String(JANUS_PORT), '--dir', janusDir], { encoding: 'utf8' });
       assert.equal(janus.status, 0, `janus did not start: ${janus.stderr}`);
       janusUrl = janus.stdout.trim();
-      server = await startServer(janusUrl);
+      server = await startRecordingServer(janusUrl);
       receiver = http.createServer((req, res) => {
         const chunks = [];
         req.on('data', (x) => chunks.push(x));
