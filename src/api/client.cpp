@@ -278,9 +278,10 @@ void client::on_command(pusher::subscribe_command&& cmd) {
         self->send_text(presence ? result.presence_snapshot : pusher::subscription_succeeded(key.name));
         if (native) {
             const core::tenant& t = *self->tenant_;
+            const bool history = h->keeps_history(t, key.name);
             self->send_text(pusher::channel_features_event(
-                key.name, h->keeps_history(t, key.name),
-                h->keeps_history(t, key.name) && core::matches_any_grant(t.config.delivery_receipt_channels, key.name)));
+                key.name, history,
+                history && core::matches_any_grant(t.config.delivery_receipt_channels, key.name)));
         }
         if (presence && native) self->send_text(result.presence_sync);
         if (cache) {
