@@ -2,13 +2,13 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/md5.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 
 namespace sb::crypto {
 namespace {
@@ -17,12 +17,74 @@ const unsigned char* bytes(std::string_view s) {
     return reinterpret_cast<const unsigned char*>(s.data());
 }
 
-template <std::size_t N>
-std::array<std::uint8_t, N> hmac(const EVP_MD* md, std::string_view key, std::string_view message) {
+// OpenSSL 3's one-shot calls (HMAC(), SHA256(), EVP_Digest() with EVP_md5()) look the algorithm
+// up by name in the provider store on every call, about 100 allocations each; a signed HTTP request
+// pays for two of them. Fetch each algorithm once per process and keep one context per thread.
+[[noreturn]] void unavailable(const char* what) {
+    std::fprintf(stderr, "switchboard: OpenSSL cannot provide %s\n", what);
+    std::abort();
+}
+
+enum class algorithm { sha1, sha256, md5 };
+
+const char* name_of(algorithm a) {
+    switch (a) {
+        case algorithm::sha1: return "SHA1";
+        case algorithm::sha256: return "SHA256";
+        case algorithm::md5: return "MD5";
+    }
+    return "";
+}
+
+template <algorithm A>
+const EVP_MD* fetched_digest() {
+    static EVP_MD* const md = EVP_MD_fetch(nullptr, name_of(A), nullptr);
+    if (md == nullptr) unavailable(name_of(A));
+    return md;
+}
+
+struct digest_context_deleter {
+    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+struct mac_context_deleter {
+    void operator()(EVP_MAC_CTX* c) const { EVP_MAC_CTX_free(c); }
+};
+
+template <algorithm A, std::size_t N>
+std::array<std::uint8_t, N> digest(std::string_view data) {
+    thread_local const std::unique_ptr<EVP_MD_CTX, digest_context_deleter> ctx(EVP_MD_CTX_new());
     std::array<std::uint8_t, N> out{};
     unsigned int len = 0;
-    HMAC(md, key.data(), static_cast<int>(key.size()), bytes(message), message.size(), out.data(),
-         &len);
+    if (!ctx || EVP_DigestInit_ex2(ctx.get(), fetched_digest<A>(), nullptr) != 1 ||
+        EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
+        EVP_DigestFinal_ex(ctx.get(), out.data(), &len) != 1 || len != N)
+        unavailable(name_of(A));
+    return out;
+}
+
+EVP_MAC_CTX* new_hmac_context(algorithm a) {
+    static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    if (mac == nullptr) unavailable("HMAC");
+    EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(mac);
+    char digest_name[8];
+    std::snprintf(digest_name, sizeof digest_name, "%s", name_of(a));
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest_name, 0), OSSL_PARAM_construct_end()};
+    if (ctx == nullptr || EVP_MAC_CTX_set_params(ctx, params) != 1) unavailable("HMAC");
+    return ctx;
+}
+
+template <algorithm A, std::size_t N>
+std::array<std::uint8_t, N> hmac(std::string_view key, std::string_view message) {
+    thread_local const std::unique_ptr<EVP_MAC_CTX, mac_context_deleter> ctx(new_hmac_context(A));
+    std::array<std::uint8_t, N> out{};
+    std::size_t len = 0;
+    // An empty key is legal for HMAC, but a null pointer would mean "keep the previous key".
+    static constexpr unsigned char no_key = 0;
+    const unsigned char* key_bytes = key.empty() ? &no_key : bytes(key);
+    if (EVP_MAC_init(ctx.get(), key_bytes, key.size(), nullptr) != 1 ||
+        EVP_MAC_update(ctx.get(), bytes(message), message.size()) != 1 ||
+        EVP_MAC_final(ctx.get(), out.data(), &len, out.size()) != 1 || len != N)
+        unavailable("HMAC");
     return out;
 }
 
@@ -92,31 +154,18 @@ std::optional<std::string> decode64(std::string_view text, bool url) {
 }  // namespace
 
 sha256_digest hmac_sha256(std::string_view key, std::string_view message) {
-    return hmac<32>(EVP_sha256(), key, message);
+    return hmac<algorithm::sha256, 32>(key, message);
 }
 
 sha1_digest hmac_sha1(std::string_view key, std::string_view message) {
-    return hmac<20>(EVP_sha1(), key, message);
+    return hmac<algorithm::sha1, 20>(key, message);
 }
 
-sha256_digest sha256(std::string_view data) {
-    sha256_digest out{};
-    SHA256(bytes(data), data.size(), out.data());
-    return out;
-}
+sha256_digest sha256(std::string_view data) { return digest<algorithm::sha256, 32>(data); }
 
-sha1_digest sha1(std::string_view data) {
-    sha1_digest out{};
-    SHA1(bytes(data), data.size(), out.data());
-    return out;
-}
+sha1_digest sha1(std::string_view data) { return digest<algorithm::sha1, 20>(data); }
 
-md5_digest md5(std::string_view data) {
-    md5_digest out{};
-    unsigned int len = 0;
-    EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_md5(), nullptr);
-    return out;
-}
+md5_digest md5(std::string_view data) { return digest<algorithm::md5, 16>(data); }
 
 std::string to_hex(const std::uint8_t* data, std::size_t size) {
     static constexpr char digits[] = "0123456789abcdef";
