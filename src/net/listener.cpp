@@ -45,6 +45,8 @@ struct listener::acceptor : std::enable_shared_from_this<listener::acceptor> {
             return;
         }
         warned = false;
+        // Responses and frames are complete messages: never hold one back waiting for an ACK.
+        peer.set_option(tcp::no_delay(true), ec);
         serve_http(home, std::move(peer), service, limits);
         do_accept();
     }
