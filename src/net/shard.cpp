@@ -40,7 +40,11 @@ shard::~shard() {
 }
 
 void shard::post(unique_task task) {
-    asio::post(*context_, [t = std::move(task)]() mutable { t(); });
+    queued_tasks_.fetch_add(1, std::memory_order_relaxed);
+    asio::post(*context_, [this, t = std::move(task)]() mutable {
+        queued_tasks_.fetch_sub(1, std::memory_order_relaxed);
+        t();
+    });
 }
 
 shard* shard::current() noexcept { return current_shard; }
@@ -54,12 +58,40 @@ void shard::schedule_flush(ws_connection* c) {
 
 void shard::hold_until_flushed(std::shared_ptr<ws_connection> c) { held_.push_back(std::move(c)); }
 
+void shard::post_flush() {
+    asio::post(*context_, [this] { flush_pending(); });
+}
+
+// A pass writes every connection that was dirty when it started, flush_chunk connections per
+// handler. Tasks posted meanwhile (the next event's fan-out) run between chunks, so their frames
+// join the writes of connections this pass has not reached yet instead of costing a write each.
 void shard::flush_pending() {
-    flush_posted_ = false;
-    flushing_.swap(dirty_);
-    for (ws_connection* c : flushing_) c->flush_now();
+    if (flush_next_ == flushing_.size()) {
+        // Fan-outs already queued would each need a pass of their own: let them join this one
+        // first. Bounded, so that a steady stream of posts cannot hold the writes back.
+        if (queued_tasks_.load(std::memory_order_relaxed) > 0 && flush_deferrals_ < max_flush_deferrals) {
+            ++flush_deferrals_;
+            return post_flush();
+        }
+        flush_deferrals_ = 0;
+        flushing_.clear();
+        flushing_.swap(dirty_);
+        flush_next_ = 0;
+        // Held before this pass: each is in flushing_ or in no list, so safe to drop at its end.
+        held_in_pass_.clear();
+        held_in_pass_.swap(held_);
+    }
+    const std::size_t end = std::min(flushing_.size(), flush_next_ + flush_chunk);
+    while (flush_next_ < end) flushing_[flush_next_++]->flush_now();
+    if (flush_next_ < flushing_.size()) return post_flush();
     flushing_.clear();
-    held_.clear();
+    flush_next_ = 0;
+    held_in_pass_.clear();
+    if (dirty_.empty() && held_.empty()) {
+        flush_posted_ = false;
+        return;
+    }
+    post_flush();
 }
 
 void shard::add_connection(ws_connection* c) {

@@ -5,14 +5,17 @@
 // their state needs no locks; other threads reach a shard only through post(), whose tasks run
 // in the order they were posted from any one thread. The shard also owns what its connections
 // share: one read buffer (a connection holds no read memory while idle), the list of
-// connections with frames to flush (written together after the current batch of handlers, so
-// one writev carries many frames), and a one-second tick for timeouts.
+// connections with frames to flush (written after the handlers already queued, so one sendmsg
+// carries many frames, and a few connections per handler, so that the next event's fan-out and
+// the HTTP requests do not wait behind a pass over every subscriber), and a one-second tick for
+// timeouts.
 //
 // Thread: post(), index() and count() may be called from any thread; everything else only from
 // the shard's own thread.
 
 #include "net/task.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -70,7 +73,11 @@ public:
 
 private:
     void flush_pending();
+    void post_flush();
     void arm_tick();
+
+    static constexpr std::size_t flush_chunk = 16;
+    static constexpr std::uint32_t max_flush_deferrals = 4;
 
     std::uint32_t index_;
     std::uint32_t count_;
@@ -80,7 +87,11 @@ private:
     std::vector<std::uint8_t> read_buffer_;
     std::vector<ws_connection*> dirty_;
     std::vector<ws_connection*> flushing_;
+    std::size_t flush_next_ = 0;
+    std::uint32_t flush_deferrals_ = 0;
+    std::atomic<std::uint32_t> queued_tasks_{0};
     std::vector<std::shared_ptr<ws_connection>> held_;
+    std::vector<std::shared_ptr<ws_connection>> held_in_pass_;
     std::vector<ws_connection*> connections_;
     std::vector<unique_callback<std::uint64_t>> tick_tasks_;
     bool flush_posted_ = false;
