@@ -165,7 +165,9 @@ void hub::home_subscribe(subscribe_request req, net::shard* origin, std::uint32_
         } else {
             if (joined.became_occupied) {
                 tenant.runtime->occupied_channels.fetch_add(1, std::memory_order_relaxed);
-                emit(tenant, make_event(webhooks::event_kind::channel_occupied, req.key.name));
+                // In cluster mode the broker decides whether the channel became occupied cluster-wide
+                // (count_subscription).
+                if (!broker_) emit(tenant, make_event(webhooks::event_kind::channel_occupied, req.key.name));
             }
             if (req.presence && !broker_) {
                 if (!req.user_id.empty() && joined.presence == core::presence_set::join_result::first_connection) {
@@ -254,7 +256,7 @@ void hub::leave(const core::channel_key& key, bool native, std::string user_id) 
         }
         if (left.became_vacant) {
             tenant.runtime->occupied_channels.fetch_sub(1, std::memory_order_relaxed);
-            emit(tenant, make_event(webhooks::event_kind::channel_vacated, key.name));
+            if (!broker_) emit(tenant, make_event(webhooks::event_kind::channel_vacated, key.name));
             if (broker_) release_broker_if_vacant(key);
         }
         forget_if_idle(st.home, key, history_opts_.idle_channel_ms);

@@ -49,6 +49,7 @@ namespace sb::broker {
 class broker;
 struct envelope;
 struct publish_outcome;
+struct cluster_change;
 }  // namespace sb::broker
 
 namespace sb::webhooks {
@@ -259,6 +260,9 @@ public:
     [[nodiscard]] const std::string& node_id() const noexcept { return node_id_; }
     // What the broker delivered; call on the broker shard.
     void on_envelope(broker::envelope&& e);
+    // What the broker changed on its own (a dead node reaped, this node registered again):
+    // the webhooks for it. Call on the broker shard.
+    void on_cluster_changes(std::vector<broker::cluster_change>&& changes);
     // Shares this node's connection counts and takes in the other nodes' (for cluster-wide
     // connection limits). Call on the broker shard, about once a second.
     void exchange_connection_counts();

@@ -61,10 +61,14 @@ void hub::cluster_publish(core::channel_key key, publication pub, net::shard* or
     auto p = std::make_shared<cluster_publication>();
     p->result.created_at_ms = core::wall_clock_ms();
     p->result.id = st.ids.next("msg_", p->result.created_at_ms);
-    emit_message_event(pub, key, p->result);
 
     broker::publish_options& options = p->options;
     options.numbered = pub.to == audience::everyone;
+    // Checked by the broker too, so a repeat sent to another node is caught as well.
+    if (!scope.empty()) {
+        options.idempotency_key = pub.idempotency_key;
+        options.idempotency_window_ms = options_.idempotency_window_ms;
+    }
     if (keep_cache) options.cache_ttl_ms = options_.cache_ttl_ms;
     if (auto it = st.home.find(key); it != st.home.end()) {
         options.initial = {it->second.last_offset(), it->second.epoch()};
@@ -137,8 +141,21 @@ void hub::on_numbered(std::shared_ptr<cluster_publication> p, broker::publish_ou
         return reply(*p);
     }
     publish_result& result = p->result;
+    if (out.duplicate) {
+        // Another node (or this one, before its window forgot) published it: answer as it did.
+        result.duplicate = true;
+        result.id = std::move(out.id);
+        result.created_at_ms = out.created_at_ms;
+        result.offset = out.position.offset;
+        result.epoch = std::move(out.position.epoch);
+        if (!p->scope.empty())
+            st.recent.remember(std::move(p->scope), result, core::steady_clock_ms() + options_.idempotency_window_ms);
+        return reply(*p);
+    }
     result.offset = out.position.offset;
     result.epoch = std::move(out.position.epoch);
+    // Only now, when it went out once: a duplicate or a failed publish is no message_sent.
+    emit_message_event(p->pub, p->key, result);
     if (auto it = st.home.find(p->key); it != st.home.end()) {
         core::channel_state& ch = it->second;
         // This node may not receive its own publication (no local subscriber): keep its position
@@ -270,7 +287,6 @@ void hub::cluster_join_presence(subscribe_request req, subscribe_result result, 
                 count_subscription(req.key, -1);
                 if (left.became_vacant) {
                     tenant.runtime->occupied_channels.fetch_sub(1, std::memory_order_relaxed);
-                    emit(tenant, make_event(webhooks::event_kind::channel_vacated, req.key.name));
                     release_broker_if_vacant(req.key);
                 }
             }
@@ -395,7 +411,43 @@ void hub::release_broker_if_vacant(const core::channel_key& key) {
 }
 
 void hub::count_subscription(const core::channel_key& key, std::int64_t delta) {
-    shards_.invoke_on(broker_shard_, [this, topic = topic_of(key), delta] { broker_->count_subscriptions(topic, delta); });
+    // The node whose change made the cluster-wide count cross zero reports it, so
+    // channel_occupied and channel_vacated go out once per cluster. The sink is thread-safe;
+    // a channel's crossings reach this callback in the order Redis decided them.
+    shards_.invoke_on(broker_shard_, [this, key, topic = topic_of(key), delta] {
+        broker_->count_subscriptions(topic, delta, [this, key](broker::occupancy o) {
+            if (o == broker::occupancy::occupied)
+                emit(apps_.at(key.tenant), make_event(webhooks::event_kind::channel_occupied, key.name));
+            if (o == broker::occupancy::vacated)
+                emit(apps_.at(key.tenant), make_event(webhooks::event_kind::channel_vacated, key.name));
+        });
+    });
+}
+
+void hub::on_cluster_changes(std::vector<broker::cluster_change>&& changes) {
+    for (auto& c : changes) {
+        const auto colon = c.topic.find(':');
+        if (colon == std::string::npos) continue;
+        auto t = tenant_by_name_.find(c.topic.substr(0, colon));
+        if (t == tenant_by_name_.end()) continue;  // an app this node is not configured with
+        const core::tenant& tenant = apps_.at(t->second);
+        std::string channel = c.topic.substr(colon + 1);
+        switch (c.kind) {
+            case broker::cluster_change::what::occupied:
+                emit(tenant, make_event(webhooks::event_kind::channel_occupied, std::move(channel)));
+                break;
+            case broker::cluster_change::what::vacated:
+                emit(tenant, make_event(webhooks::event_kind::channel_vacated, std::move(channel)));
+                break;
+            case broker::cluster_change::what::member_added:
+                emit(tenant, make_event(webhooks::event_kind::member_added, std::move(channel), std::move(c.user_id),
+                                        std::move(c.info_json)));
+                break;
+            case broker::cluster_change::what::member_removed:
+                emit(tenant, make_event(webhooks::event_kind::member_removed, std::move(channel), std::move(c.user_id)));
+                break;
+        }
+    }
 }
 
 void hub::cluster_query_channel(core::channel_key key, net::shard* origin, net::unique_callback<channel_info> done) {

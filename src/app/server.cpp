@@ -145,6 +145,7 @@ void server::start_broker() {
     api::hub* hub = p.hub.get();
     api::http_router* router = p.router.get();
     o.on_envelope = [hub](broker::envelope&& e) { hub->on_envelope(std::move(e)); };
+    o.on_change = [hub](std::vector<broker::cluster_change>&& changes) { hub->on_cluster_changes(std::move(changes)); };
     const std::string shown_url = o.url.to_string();  // without the password
     o.on_health = [router, url = shown_url](bool healthy) {
         router->set_broker_ready(healthy);

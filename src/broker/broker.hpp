@@ -39,8 +39,14 @@ struct publish_outcome {
     // With publish_options::require_position: the broker has no position for the channel;
     // nothing was published. Publish again with the store's position as `initial`.
     bool needs_position = false;
+    // With publish_options::idempotency_key: a publication with that key went out within the
+    // window (from any node); nothing was published. position, id and created_at_ms are the
+    // first one's.
+    bool duplicate = false;
     std::string error;          // why not, when !ok
     channel_position position;  // ok: the offset and epoch given to this publication
+    std::string id;             // duplicate: the first publication's envelope id
+    std::uint64_t created_at_ms = 0;  // duplicate: the first publication's
 };
 
 struct subscribe_outcome {
@@ -86,6 +92,28 @@ struct publish_options {
     // False: the publication takes no offset (native-only events such as typing are not part
     // of the channel's numbered stream); it is delivered with offset 0.
     bool numbered = true;
+    // Non-empty: publish only if no publication of the topic with this key went out within
+    // idempotency_window_ms, whichever node sent it (decided in the same atomic step as the
+    // numbering, so two nodes racing with one key publish once).
+    std::string idempotency_key;
+    std::uint64_t idempotency_window_ms = 0;
+};
+
+// Whether a change of this node's subscription count made the cluster-wide count of the topic
+// cross zero. Decided atomically with the change, so exactly one node sees each crossing.
+enum class occupancy : std::uint8_t { unchanged, occupied, vacated };
+
+// A change the broker made on its own rather than as the answer to one of this node's calls:
+// its janitor removed a dead node (members left with no connection anywhere, channels left
+// with no subscription), or it registered this node's subscriptions and members again after
+// Redis had lost them. Reported only by the node whose atomic step made the change, so once.
+struct cluster_change {
+    enum class what : std::uint8_t { member_added, member_removed, occupied, vacated };
+    what kind = what::member_removed;
+    std::string topic;
+    std::string user_id;    // member_*
+    std::string info_json;  // member_*: the member's info
+    bool operator==(const cluster_change&) const = default;
 };
 
 class broker {
@@ -120,8 +148,11 @@ public:
     virtual void presence_members(const std::string& topic, core::unique_callback<presence_outcome> done) = 0;
 
     // --- counts and control ------------------------------------------------------------------
-    // Adds `delta` to this node's subscription count of the topic. Fire and forget.
-    virtual void count_subscriptions(const std::string& topic, std::int64_t delta) = 0;
+    // Adds `delta` to this node's subscription count of the topic; `done` (may be empty) hears
+    // whether that made the cluster-wide count cross zero (unchanged as well when the broker
+    // is down: the crossing is then nobody's to report).
+    virtual void count_subscriptions(const std::string& topic, std::int64_t delta,
+                                     core::unique_callback<occupancy> done) = 0;
     // Subscriptions summed over the live nodes, and members of presence topics, for the topic
     // `topic` (exact) or every topic starting with it (!exact). Topics with no subscription are
     // left out.
@@ -150,5 +181,6 @@ public:
 
 using envelope_handler = std::function<void(envelope&&)>;
 using health_handler = std::function<void(bool healthy)>;
+using cluster_change_handler = std::function<void(std::vector<cluster_change>&&)>;
 
 }  // namespace sb::broker

@@ -2,6 +2,7 @@
 
 #include "broker/local_broker.hpp"
 #ifdef SB_HAS_REDIS_BROKER
+#include "broker/redis/redis_connection.hpp"
 #include "broker/redis_broker.hpp"
 #endif
 
@@ -20,6 +21,7 @@
 #include <random>
 #include <string_view>
 #include <string>
+#include <thread>
 #include <vector>
 
 // One contract, every broker: two brokers made by the same factory act as two nodes of one
@@ -45,6 +47,7 @@ bool run_until(boost::asio::io_context& context, Predicate done, std::chrono::mi
 // A node of the test cluster: its broker and what it received.
 struct node {
     std::vector<envelope> received;
+    std::vector<cluster_change> changes;  // what its broker reported doing on its own
     std::unique_ptr<broker> b;
 };
 
@@ -56,13 +59,18 @@ public:
     [[nodiscard]] virtual std::string skip_reason() const { return {}; }
     // Runs until every node made so far is ready to carry publications.
     virtual bool wait_ready(boost::asio::io_context&) { return true; }
+    // Makes the shared store forget everything, as a Redis restarted without persistence does;
+    // false when this broker has no such store.
+    virtual bool lose_data(boost::asio::io_context&) { return false; }
 };
 
 class local_factory final : public cluster_factory {
 public:
     std::unique_ptr<node> make(boost::asio::io_context& context) override {
         auto n = std::make_unique<node>();
-        n->b = std::make_unique<local_broker>(context, bus_, [r = &n->received](envelope&& e) { r->push_back(std::move(e)); });
+        n->b = std::make_unique<local_broker>(
+            context, bus_, [r = &n->received](envelope&& e) { r->push_back(std::move(e)); },
+            [c = &n->changes](std::vector<cluster_change>&& v) { c->insert(c->end(), v.begin(), v.end()); });
         return n;
     }
 
@@ -91,6 +99,7 @@ public:
         o.backoff_max = 200ms;
         o.node_ttl = 1500ms;  // a dead node's members go within the test's patience
         o.on_envelope = [r = &n->received](envelope&& e) { r->push_back(std::move(e)); };
+        o.on_change = [c = &n->changes](std::vector<cluster_change>&& v) { c->insert(c->end(), v.begin(), v.end()); };
         auto b = std::make_unique<redis_broker>(context, std::move(o));
         b->start();
         made_.push_back(b.get());
@@ -106,6 +115,21 @@ public:
                 if (!b->healthy()) return false;
             return true;
         });
+    }
+
+    bool lose_data(boost::asio::io_context& context) override {
+        redis::connection_options o;
+        o.url = redis::parse_redis_url(std::getenv("SB_TEST_REDIS_URL")).url;
+        redis::redis_connection c(context, std::move(o));
+        c.start();
+        if (!run_until(context, [&] { return c.connected(); })) return false;
+        std::optional<redis::reply> got;
+        c.command({"EVAL", "for _, k in ipairs(redis.call('KEYS', ARGV[1] .. '*')) do redis.call('DEL', k) end return 1",
+                   "0", prefix_},
+                  [&](redis::reply r) { got = std::move(r); });
+        const bool ok = run_until(context, [&] { return got.has_value(); }) && !got->is_error();
+        c.close();
+        return ok;
     }
 
 private:
@@ -405,12 +429,12 @@ TEST_P(broker_contract, a_node_that_goes_away_loses_its_members_with_one_member_
 }
 
 TEST_P(broker_contract, channel_counts_sum_every_node) {
-    a_->b->count_subscriptions("app/production:c1", 2);
-    b_->b->count_subscriptions("app/production:c1", 1);
-    b_->b->count_subscriptions("app/production:c2", 1);
-    b_->b->count_subscriptions("app/production:c2", -1);  // vacant again: left out
-    a_->b->count_subscriptions("app/production:c10", 1);
-    a_->b->count_subscriptions("other/production:c1", 1);
+    a_->b->count_subscriptions("app/production:c1", 2, nullptr);
+    b_->b->count_subscriptions("app/production:c1", 1, nullptr);
+    b_->b->count_subscriptions("app/production:c2", 1, nullptr);
+    b_->b->count_subscriptions("app/production:c2", -1, nullptr);  // vacant again: left out
+    a_->b->count_subscriptions("app/production:c10", 1, nullptr);
+    a_->b->count_subscriptions("other/production:c1", 1, nullptr);
     std::optional<std::vector<channel_count>> one, all, settle;
     // a's counts travel on a's connection: a query through a orders them before b's queries.
     a_->b->channel_counts("x", true, [&](std::vector<channel_count> c) { settle = std::move(c); });
@@ -446,6 +470,161 @@ TEST_P(broker_contract, connection_counts_report_the_other_nodes) {
     ASSERT_TRUE(run_until(context_, [&] { return second.has_value(); }));
     EXPECT_EQ(second->at("app/production"), 3);
     EXPECT_EQ(second->at("x/production"), 1);
+}
+
+occupancy count(boost::asio::io_context& context, node& n, const std::string& topic, std::int64_t delta) {
+    std::optional<occupancy> got;
+    n.b->count_subscriptions(topic, delta, [&](occupancy o) { got = o; });
+    EXPECT_TRUE(run_until(context, [&] { return got.has_value(); }));
+    return got.value_or(occupancy::unchanged);
+}
+
+TEST_P(broker_contract, exactly_one_node_sees_the_cluster_wide_count_cross_zero) {
+    const std::string topic = "app/production:occupancy";
+    EXPECT_EQ(count(context_, *a_, topic, 1), occupancy::occupied);
+    EXPECT_EQ(count(context_, *b_, topic, 1), occupancy::unchanged);
+    EXPECT_EQ(count(context_, *a_, topic, 1), occupancy::unchanged);
+    EXPECT_EQ(count(context_, *a_, topic, -2), occupancy::unchanged);
+    EXPECT_EQ(count(context_, *b_, topic, -1), occupancy::vacated);
+    EXPECT_EQ(count(context_, *b_, topic, 1), occupancy::occupied);
+    EXPECT_EQ(count(context_, *b_, topic, -1), occupancy::vacated);
+
+    // Racing: both nodes join and leave at once; crossings still pair up, one per node's view.
+    int occupied = 0;
+    int vacated = 0;
+    int answered = 0;
+    auto tally = [&](occupancy o) {
+        occupied += o == occupancy::occupied;
+        vacated += o == occupancy::vacated;
+        ++answered;
+    };
+    for (int i = 0; i < 10; ++i)
+        for (node* n : {a_.get(), b_.get()}) {
+            n->b->count_subscriptions(topic, 1, tally);
+            n->b->count_subscriptions(topic, -1, tally);
+        }
+    ASSERT_TRUE(run_until(context_, [&] { return answered == 40; }));
+    EXPECT_EQ(occupied, vacated);
+    EXPECT_GE(occupied, 1);
+}
+
+TEST_P(broker_contract, a_dead_node_is_reported_once_by_one_survivor_members_and_vacated_channels) {
+    const std::string shared = "app/production:presence-reaped";
+    const std::string only_b = "app/production:only-b";
+    ASSERT_TRUE(subscribe(*a_, shared).ok);
+    for (int i = 0; i < 2; ++i) (void)count(context_, *b_, shared, 1);
+    (void)count(context_, *a_, shared, 1);
+    (void)count(context_, *b_, only_b, 1);
+    (void)join(*b_, shared, member(shared, envelope_kind::member_added, "gone", R"({"g":1})"));
+    (void)join(*b_, shared, member(shared, envelope_kind::member_added, "both"));
+    (void)join(*a_, shared, member(shared, envelope_kind::member_added, "both"));
+    b_.reset();
+    ASSERT_TRUE(run_until(context_, [&] { return a_->changes.size() >= 2; }, 20s));
+    // A sentinel through the broker: any further report would have come before it.
+    ASSERT_TRUE(publish(*a_, shared, "sentinel").ok);
+    ASSERT_TRUE(run_until(context_, [&] { return a_->received.back().data == "sentinel"; }));
+    std::sort(a_->changes.begin(), a_->changes.end(),
+              [](const auto& x, const auto& y) { return x.topic < y.topic; });
+    EXPECT_EQ(a_->changes, (std::vector<cluster_change>{
+                               {cluster_change::what::vacated, only_b, "", ""},
+                               {cluster_change::what::member_removed, shared, "gone", R"({"g":1})"},
+                           }));
+    std::optional<std::vector<channel_count>> counts;
+    a_->b->channel_counts("app/production:", false, [&](std::vector<channel_count> c) { counts = std::move(c); });
+    ASSERT_TRUE(run_until(context_, [&] { return counts.has_value(); }));
+    EXPECT_EQ(*counts, (std::vector<channel_count>{{shared, 1, 1}}));
+}
+
+TEST_P(broker_contract, an_idempotency_key_publishes_once_whichever_node_receives_the_repeat) {
+    const std::string topic = "app/production:idem";
+    ASSERT_TRUE(subscribe(*a_, topic).ok);
+    publish_options keyed;
+    keyed.idempotency_key = "order-1";
+    keyed.idempotency_window_ms = 60'000;
+    envelope e;
+    e.channel = topic;
+    e.data = "first";
+    e.id = "msg_first";
+    e.created_at_ms = 1234;
+    std::optional<publish_outcome> first;
+    a_->b->publish(topic, e, keyed, [&](publish_outcome o) { first = std::move(o); });
+    ASSERT_TRUE(run_until(context_, [&] { return first.has_value(); }));
+    ASSERT_TRUE(first->ok);
+    EXPECT_FALSE(first->duplicate);
+    const auto again = publish(*b_, topic, "repeat", keyed);
+    ASSERT_TRUE(again.ok) << again.error;
+    EXPECT_TRUE(again.duplicate);
+    EXPECT_EQ(again.position.offset, first->position.offset);
+    EXPECT_EQ(again.position.epoch, first->position.epoch);
+    EXPECT_EQ(again.id, "msg_first");
+    EXPECT_EQ(again.created_at_ms, 1234u);
+    publish_options other = keyed;
+    other.idempotency_key = "order-2";
+    EXPECT_FALSE(publish(*b_, topic, "another key", other).duplicate);
+    publish_options brief = keyed;
+    brief.idempotency_key = "order-3";
+    brief.idempotency_window_ms = 100;
+    EXPECT_FALSE(publish(*a_, topic, "brief", brief).duplicate);
+    std::this_thread::sleep_for(150ms);
+    EXPECT_FALSE(publish(*b_, topic, "after the window", brief).duplicate);
+    ASSERT_TRUE(publish(*a_, topic, "sentinel").ok);
+    ASSERT_TRUE(run_until(context_, [&] { return !a_->received.empty() && a_->received.back().data == "sentinel"; }));
+    std::vector<std::string> got;
+    for (const auto& r : a_->received) got.push_back(r.data);
+    EXPECT_EQ(got, (std::vector<std::string>{"first", "another key", "brief", "after the window", "sentinel"}));
+}
+
+TEST_P(broker_contract, nodes_register_their_counts_and_members_again_after_the_store_lost_them) {
+    const std::string topic = "app/production:presence-rebuilt";
+    ASSERT_TRUE(subscribe(*a_, topic).ok);
+    ASSERT_TRUE(subscribe(*b_, topic).ok);
+    (void)count(context_, *a_, topic, 2);
+    (void)count(context_, *b_, topic, 1);
+    (void)join(*a_, topic, member(topic, envelope_kind::member_added, "u1", R"({"n":1})"));
+    (void)join(*a_, topic, member(topic, envelope_kind::member_added, "u1", R"({"n":1})"));
+    (void)join(*b_, topic, member(topic, envelope_kind::member_added, "u1", R"({"n":1})"));
+    (void)join(*b_, topic, member(topic, envelope_kind::member_added, "u2", R"({"n":2})"));
+    (void)leave(*a_, topic, member(topic, envelope_kind::member_removed, "u1"));
+    if (!factory_->lose_data(context_)) GTEST_SKIP() << "this broker keeps no shared store to lose";
+    auto members = [&] {
+        std::optional<presence_outcome> got;
+        a_->b->presence_members(topic, [&](presence_outcome o) { got = std::move(o); });
+        EXPECT_TRUE(run_until(context_, [&] { return got.has_value(); }));
+        auto m = got.value_or(presence_outcome{}).members;
+        std::sort(m.begin(), m.end(), [](const auto& x, const auto& y) { return x.user_id < y.user_id; });
+        return m;
+    };
+    auto counts = [&] {
+        std::optional<std::vector<channel_count>> got;
+        b_->b->channel_counts(topic, true, [&](std::vector<channel_count> c) { got = std::move(c); });
+        EXPECT_TRUE(run_until(context_, [&] { return got.has_value(); }));
+        return got.value_or(std::vector<channel_count>{});
+    };
+    // Found within a heartbeat (node_ttl / 3): both nodes are missing from the node set.
+    ASSERT_TRUE(run_until(context_, [&] {
+        const auto c = counts();
+        return c.size() == 1 && c[0].subscriptions == 3 && members().size() == 2;
+    }, 10s));
+    EXPECT_EQ(counts()[0], (channel_count{topic, 3, 2}));
+    EXPECT_EQ(members(), (std::vector<presence_member>{{"u1", R"({"n":1})"}, {"u2", R"({"n":2})"}}));
+    // Nothing was announced: to every observer these users never left.
+    ASSERT_TRUE(publish(*a_, topic, "sentinel").ok);
+    for (node* n : {a_.get(), b_.get()}) {
+        ASSERT_TRUE(run_until(context_, [&] { return !n->received.empty() && n->received.back().data == "sentinel"; }));
+        int member_events_after_loss = 0;
+        bool lost = false;
+        for (const auto& e : n->received) {
+            if (e.kind == envelope_kind::member_added && e.user_id == "u2") lost = true;  // the last before the loss
+            else if (lost && e.kind != envelope_kind::message) ++member_events_after_loss;
+        }
+        EXPECT_EQ(member_events_after_loss, 0);
+        EXPECT_TRUE(n->changes.empty());
+    }
+    // And the counts go on from there: the last connections leaving empty the channel once.
+    EXPECT_TRUE(leave(*a_, topic, member(topic, envelope_kind::member_removed, "u1")).changed == false);
+    EXPECT_TRUE(leave(*b_, topic, member(topic, envelope_kind::member_removed, "u1")).changed);
+    EXPECT_EQ(count(context_, *a_, topic, -2), occupancy::unchanged);
+    EXPECT_EQ(count(context_, *b_, topic, -1), occupancy::vacated);
 }
 
 std::vector<broker_kind> every_broker() {

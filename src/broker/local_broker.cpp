@@ -9,9 +9,17 @@
 
 namespace sb::broker {
 
+namespace {
+std::uint64_t total(const std::map<local_broker*, std::int64_t>& nodes) {
+    std::int64_t sum = 0;
+    for (const auto& [node, n] : nodes) sum += n;
+    return sum > 0 ? static_cast<std::uint64_t>(sum) : 0;
+}
+}  // namespace
+
 local_broker::local_broker(boost::asio::io_context& context, std::shared_ptr<local_bus> bus,
-                           envelope_handler on_envelope)
-    : context_(context), bus_(std::move(bus)), on_envelope_(std::move(on_envelope)) {
+                           envelope_handler on_envelope, cluster_change_handler on_change)
+    : context_(context), bus_(std::move(bus)), on_envelope_(std::move(on_envelope)), on_change_(std::move(on_change)) {
     bus_->brokers_.insert(this);
 }
 
@@ -19,7 +27,20 @@ local_broker::~local_broker() {
     *alive_ = false;
     bus_->brokers_.erase(this);
     bus_->connections_.erase(this);
-    for (auto& [topic, nodes] : bus_->counts_) nodes.erase(this);
+    std::vector<cluster_change> changes;
+    std::vector<cluster_change> vacated;
+    for (auto it = bus_->counts_.begin(); it != bus_->counts_.end();) {
+        if (it->second.erase(this) == 0) {
+            ++it;
+            continue;
+        }
+        if (total(it->second) == 0) {
+            vacated.push_back({cluster_change::what::vacated, it->first, {}, {}});
+            it = bus_->counts_.erase(it);
+        } else {
+            ++it;
+        }
+    }
     for (auto& [topic, set] : bus_->subscribers_) set.erase(this);
     for (auto& [topic, members] : bus_->presence_) {
         for (auto it = members.begin(); it != members.end();) {
@@ -37,9 +58,17 @@ local_broker::~local_broker() {
             gone.user_id = it->first;
             gone.data = it->second.info_json;
             deliver(topic, gone);
+            changes.push_back({cluster_change::what::member_removed, topic, it->first, it->second.info_json});
             it = members.erase(it);
         }
     }
+    changes.insert(changes.end(), vacated.begin(), vacated.end());
+    // One survivor reports, as one Redis janitor would.
+    if (changes.empty() || bus_->brokers_.empty()) return;
+    local_broker* reaper = *bus_->brokers_.begin();
+    boost::asio::post(reaper->context_, [reaper, alive = reaper->alive_, changes = std::move(changes)]() mutable {
+        if (*alive && reaper->on_change_) reaper->on_change_(std::move(changes));
+    });
 }
 
 void local_broker::deliver(const std::string& topic, const envelope& e) {
@@ -125,6 +154,22 @@ void local_broker::presence_members(const std::string& topic, core::unique_callb
 
 void local_broker::publish(const std::string& topic, envelope e, publish_options options,
                            core::unique_callback<publish_outcome> done) {
+    const auto now = core::steady_clock_ms();
+    std::string scope;
+    if (!options.idempotency_key.empty()) {
+        scope = topic + '\n' + options.idempotency_key;
+        if (auto it = bus_->idempotency_.find(scope); it != bus_->idempotency_.end()) {
+            if (it->second.expires_at_ms > now) {
+                publish_outcome out = it->second.outcome;
+                out.duplicate = true;
+                boost::asio::post(context_, [done = std::move(done), out = std::move(out)]() mutable {
+                    if (done) done(std::move(out));
+                });
+                return;
+            }
+            bus_->idempotency_.erase(it);
+        }
+    }
     if (options.require_position && !bus_->positions_.contains(topic)) {
         publish_outcome out;
         out.ok = true;
@@ -144,6 +189,12 @@ void local_broker::publish(const std::string& topic, envelope e, publish_options
     publish_outcome out;
     out.ok = true;
     out.position = {e.offset, pos.epoch};
+    if (!scope.empty()) {
+        publish_outcome first = out;
+        first.id = e.id;
+        first.created_at_ms = e.created_at_ms;
+        bus_->idempotency_[scope] = {std::move(first), now + options.idempotency_window_ms};
+    }
     boost::asio::post(context_, [done = std::move(done), out = std::move(out)]() mutable {
         if (done) done(std::move(out));
     });
@@ -172,10 +223,18 @@ void local_broker::unsubscribe(const std::string& topic) {
     if (it->second.empty()) bus_->subscribers_.erase(it);
 }
 
-void local_broker::count_subscriptions(const std::string& topic, std::int64_t delta) {
+void local_broker::count_subscriptions(const std::string& topic, std::int64_t delta,
+                                       core::unique_callback<occupancy> done) {
     auto& nodes = bus_->counts_[topic];
+    const auto before = total(nodes);
     if ((nodes[this] += delta) <= 0) nodes.erase(this);
+    const auto after = total(nodes);
     if (nodes.empty()) bus_->counts_.erase(topic);
+    occupancy o = occupancy::unchanged;
+    if (before == 0 && after > 0) o = occupancy::occupied;
+    if (before > 0 && after == 0) o = occupancy::vacated;
+    if (done)
+        boost::asio::post(context_, [done = std::move(done), o]() mutable { done(o); });
 }
 
 void local_broker::channel_counts(const std::string& topic, bool exact,

@@ -4,7 +4,9 @@
 // one cluster (the contract suite uses two).
 //
 // A destroyed local_broker is a node that went away: its presence connections are removed and
-// member_removed goes out for users who had no other, as the Redis janitor does for a dead node.
+// member_removed goes out for users who had no other, as the Redis janitor does for a dead node;
+// the changes are reported (cluster_change) to one surviving broker of the bus, as the one
+// Redis janitor that removed the node reports them.
 //
 // Thread: the bus and its brokers belong to one io_context thread (see broker.hpp).
 
@@ -41,6 +43,11 @@ private:
         envelope e;
         std::uint64_t expires_at_ms = 0;
     };
+    struct first_publication {
+        publish_outcome outcome;
+        std::uint64_t expires_at_ms = 0;
+    };
+    std::map<std::string, first_publication> idempotency_;  // topic + '\n' + key
     std::map<std::string, channel_position> positions_;
     std::map<std::string, cached> cache_;
     std::map<std::string, std::set<local_broker*>> subscribers_;
@@ -53,7 +60,8 @@ private:
 
 class local_broker final : public broker {
 public:
-    local_broker(boost::asio::io_context& context, std::shared_ptr<local_bus> bus, envelope_handler on_envelope);
+    local_broker(boost::asio::io_context& context, std::shared_ptr<local_bus> bus, envelope_handler on_envelope,
+                 cluster_change_handler on_change = {});
     ~local_broker() override;
 
     void publish(const std::string& topic, envelope e, publish_options options,
@@ -67,7 +75,8 @@ public:
     void presence_update(const std::string& topic, envelope change,
                          core::unique_callback<presence_outcome> done) override;
     void presence_members(const std::string& topic, core::unique_callback<presence_outcome> done) override;
-    void count_subscriptions(const std::string& topic, std::int64_t delta) override;
+    void count_subscriptions(const std::string& topic, std::int64_t delta,
+                             core::unique_callback<occupancy> done) override;
     void channel_counts(const std::string& topic, bool exact,
                         core::unique_callback<std::vector<channel_count>> done) override;
     void broadcast(envelope e) override;
@@ -83,6 +92,7 @@ private:
     boost::asio::io_context& context_;
     std::shared_ptr<local_bus> bus_;
     envelope_handler on_envelope_;
+    cluster_change_handler on_change_;
     // Cleared on destruction: deliveries already posted to a destroyed broker are dropped.
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

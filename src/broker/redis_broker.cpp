@@ -3,10 +3,14 @@
 #include "broker/redis_broker.hpp"
 
 #include "broker/redis/redis_connection.hpp"
+#include "broker/redis_node_scripts.hpp"
 #include "broker/redis_scripts.hpp"
+#include "broker/registered_state.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+
+#include <string_view>
 
 namespace sb::broker {
 
@@ -16,17 +20,41 @@ using redis::reply;
 
 
 
+std::uint64_t digits_to_u64(std::string_view text) {
+    std::uint64_t v = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9') return 0;
+        v = v * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return v;
+}
+
 std::uint64_t to_u64(const reply& r) {
     if (r.type == redis::reply_type::integer) return r.integer < 0 ? 0 : static_cast<std::uint64_t>(r.integer);
-    if (r.type == redis::reply_type::bulk_string || r.type == redis::reply_type::simple_string) {
-        std::uint64_t v = 0;
-        for (char c : r.str) {
-            if (c < '0' || c > '9') return 0;
-            v = v * 10 + static_cast<std::uint64_t>(c - '0');
-        }
-        return v;
-    }
+    if (r.type == redis::reply_type::bulk_string || r.type == redis::reply_type::simple_string)
+        return digits_to_u64(r.str);
     return 0;
+}
+
+// A script's flat list of (kind, topic, user, info) as cluster changes.
+std::vector<cluster_change> read_changes(const reply& r) {
+    std::vector<cluster_change> out;
+    if (!r.is_aggregate()) return out;
+    for (std::size_t i = 0; i + 3 < r.elements.size(); i += 4) {
+        cluster_change c;
+        switch (r.elements[i].str.empty() ? '?' : r.elements[i].str[0]) {
+            case 'o': c.kind = cluster_change::what::occupied; break;
+            case 'a': c.kind = cluster_change::what::member_added; break;
+            case 'r': c.kind = cluster_change::what::member_removed; break;
+            case 'v': c.kind = cluster_change::what::vacated; break;
+            default: continue;
+        }
+        c.topic = r.elements[i + 1].str;
+        c.user_id = r.elements[i + 2].str;
+        c.info_json = r.elements[i + 3].str;
+        out.push_back(std::move(c));
+    }
+    return out;
 }
 
 }  // namespace
@@ -74,12 +102,14 @@ public:
     void publish(const std::string& topic, envelope e, publish_options options,
                  core::unique_callback<publish_outcome> done) {
         std::vector<std::string> args;
-        args.reserve(12);
+        args.reserve(15);
         args.emplace_back("EVAL");
         args.emplace_back(redis_scripts::publish);
-        args.emplace_back("2");
+        args.emplace_back("3");
         args.push_back(key("pos:", topic));
         args.push_back(key("cache:", topic));
+        args.push_back(options.idempotency_key.empty() ? std::string{}
+                                                       : key("idem:", topic + "\n" + options.idempotency_key));
         args.push_back(std::to_string(options.initial.offset));
         args.push_back(options.initial.epoch.empty() ? std::string("0") : std::move(options.initial.epoch));
         args.push_back(encode_body(e));
@@ -87,10 +117,17 @@ public:
         args.push_back(std::to_string(options.cache_ttl_ms));
         args.emplace_back(options.numbered ? "1" : "0");
         args.emplace_back(options.require_position ? "1" : "0");
+        args.push_back(std::to_string(options.idempotency_window_ms));
+        args.push_back(e.id + "\n" + std::to_string(e.created_at_ms));
         commands_->command(std::move(args), [done = std::move(done)](reply r) mutable {
             publish_outcome out;
             if (r.is_error()) {
                 out.error = std::move(r.str);
+            } else if (r.type == redis::reply_type::array && r.elements.size() == 2 &&
+                       r.elements[0].type == redis::reply_type::integer && r.elements[0].integer == -2) {
+                out.ok = true;
+                out.duplicate = true;
+                read_first_publication(r.elements[1].str, out);
             } else if (r.type == redis::reply_type::array && r.elements.size() == 2 &&
                        r.elements[0].type == redis::reply_type::integer && r.elements[0].integer < 0) {
                 out.ok = true;
@@ -130,13 +167,16 @@ public:
                                       key("pc:", topic), key("pn:", options_.node_id), change.user_id, change.data,
                                       topic + "\n" + change.user_id, std::to_string(max_members),
                                       encode_body(change), key("ch:", topic)};
-        commands_->command(std::move(args), [done = std::move(done)](reply r) mutable {
+        registered_.join(topic, change.user_id, change.data);
+        std::weak_ptr<impl> weak = weak_from_this();
+        commands_->command(std::move(args), [weak, topic, user = change.user_id, done = std::move(done)](reply r) mutable {
             presence_outcome out;
             if (r.is_error() || r.type != redis::reply_type::array || r.elements.empty()) {
                 out.error = r.is_error() ? std::move(r.str) : "unexpected reply to the join script";
             } else if (r.elements[0].integer < 0) {
                 out.ok = true;
                 out.full = true;
+                if (auto self = weak.lock()) self->registered_.leave(topic, user);
             } else {
                 out.ok = true;
                 out.changed = r.elements[0].integer == 1;
@@ -151,6 +191,7 @@ public:
                                       key("pc:", topic), key("pn:", options_.node_id), change.user_id,
                                       topic + "\n" + change.user_id, change.origin_node, change.tenant,
                                       change.channel, key("ch:", topic)};
+        registered_.leave(topic, change.user_id);
         commands_->command(std::move(args), [done = std::move(done)](reply r) mutable {
             presence_outcome out;
             if (r.is_error()) {
@@ -166,6 +207,7 @@ public:
     void presence_update(const std::string& topic, envelope change, core::unique_callback<presence_outcome> done) {
         std::vector<std::string> args{"EVAL", std::string(redis_scripts::presence_update), "1", key("pm:", topic),
                                       change.user_id, change.data, encode_body(change), key("ch:", topic)};
+        registered_.update(topic, change.user_id, change.data);
         commands_->command(std::move(args), [done = std::move(done)](reply r) mutable {
             presence_outcome out;
             if (r.is_error()) {
@@ -178,10 +220,17 @@ public:
         });
     }
 
-    void count_subscriptions(const std::string& topic, std::int64_t delta) {
-        commands_->command({"EVAL", redis_scripts::count_subscriptions, "1", key("nc:", options_.node_id), topic,
-                            std::to_string(delta)},
-                           [](reply) {});
+    void count_subscriptions(const std::string& topic, std::int64_t delta, core::unique_callback<occupancy> done) {
+        registered_.count(topic, delta);
+        commands_->command({"EVAL", redis_scripts::count_subscriptions, "2", key("nc:", options_.node_id),
+                            key("nodes", ""), topic, std::to_string(delta), options_.prefix, options_.node_id},
+                           [done = std::move(done)](reply r) mutable {
+                               if (!done) return;
+                               occupancy o = occupancy::unchanged;
+                               if (r.type == redis::reply_type::integer && r.integer > 0) o = occupancy::occupied;
+                               if (r.type == redis::reply_type::integer && r.integer < 0) o = occupancy::vacated;
+                               done(o);
+                           });
     }
 
     void channel_counts(const std::string& topic, bool exact, core::unique_callback<std::vector<channel_count>> done) {
@@ -257,13 +306,22 @@ private:
         });
     }
 
-    void beat() {
+    // `connected`: the command connection has just (re)connected, so whatever this node
+    // registered may be gone (Redis restarted empty) or stale (commands failed during the
+    // outage): register it again. Otherwise only when this node was found missing from the node
+    // set: reaped as dead after a stall or partition longer than node_ttl, or Redis lost its
+    // data without this connection noticing.
+    void beat(bool connected = false) {
         if (!commands_->connected()) return;
+        std::weak_ptr<impl> weak = weak_from_this();
         commands_->command({"SET", key("node:", options_.node_id), "1", "PX",
                             std::to_string(options_.node_ttl.count())},
                            [](reply) {});
-        commands_->command({"SADD", key("nodes", ""), options_.node_id}, [](reply) {});
-        std::weak_ptr<impl> weak = weak_from_this();
+        commands_->command({"SADD", key("nodes", ""), options_.node_id}, [weak, connected](reply r) {
+            auto self = weak.lock();
+            if (!self) return;
+            if (connected || (r.type == redis::reply_type::integer && r.integer == 1)) self->reregister();
+        });
         commands_->command({"SMEMBERS", key("nodes", "")}, [weak](reply r) {
             auto self = weak.lock();
             if (!self || !r.is_aggregate()) return;
@@ -274,9 +332,47 @@ private:
 
     // Removes `node` if its heartbeat expired (the script checks, atomically).
     void sweep(const std::string& node) {
-        commands_->command({"EVAL", redis_scripts::janitor, "3", key("nodes", ""), key("node:", node),
-                            key("pn:", node), node, options_.prefix},
-                           [](reply) {});
+        std::weak_ptr<impl> weak = weak_from_this();
+        commands_->command({"EVAL", redis_scripts::janitor, "5", key("nodes", ""), key("node:", node),
+                            key("pn:", node), key("nc:", node), key("reaped:", node), node, options_.prefix,
+                            std::to_string(reaped_memory.count())},
+                           [weak](reply r) { report(weak, r); });
+    }
+
+    void reregister() {
+        std::vector<std::string> args{"EVAL",
+                                      std::string(redis_scripts::reregister),
+                                      "4",
+                                      key("nc:", options_.node_id),
+                                      key("pn:", options_.node_id),
+                                      key("nodes", ""),
+                                      key("reaped:", options_.node_id),
+                                      options_.prefix,
+                                      options_.node_id};
+        registered_.append_arguments(args);
+        std::weak_ptr<impl> weak = weak_from_this();
+        commands_->command(std::move(args), [weak](reply r) { report(weak, r); });
+    }
+
+    static void report(const std::weak_ptr<impl>& weak, const reply& r) {
+        auto self = weak.lock();
+        if (!self || !self->options_.on_change) return;
+        auto changes = read_changes(r);
+        if (!changes.empty()) self->options_.on_change(std::move(changes));
+    }
+
+    // "<offset>\n<epoch>\n<id>\n<created_at>", as the publish script remembers a key's first publication.
+    static void read_first_publication(std::string_view text, publish_outcome& out) {
+        std::string_view fields[4];
+        for (std::size_t i = 0; i < 4; ++i) {
+            const auto nl = i < 3 ? text.find('\n') : std::string_view::npos;
+            fields[i] = text.substr(0, nl);
+            text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+        }
+        out.position.offset = digits_to_u64(fields[0]);
+        out.position.epoch = std::string(fields[1]);
+        out.id = std::string(fields[2]);
+        out.created_at_ms = digits_to_u64(fields[3]);
     }
 
     void read_position(const std::string& topic, core::unique_callback<subscribe_outcome> done) {
@@ -315,7 +411,7 @@ private:
 
     void on_state(int which, const redis::state_event& e) {
         up_[which] = e.state == redis::connection_state::connected;
-        if (which == 0 && up_[0]) beat();  // a node is alive from its first connection
+        if (which == 0 && up_[0]) beat(true);  // a node is alive from its first connection
         set_healthy(up_[0] && up_[1]);
     }
 
@@ -332,7 +428,12 @@ private:
         return k;
     }
 
+    // Long enough for any partition a node survives; a node back after it is treated as after a
+    // Redis data loss (its return is not announced).
+    static constexpr std::chrono::milliseconds reaped_memory{24 * 3600 * 1000};
+
     redis_broker_options options_;
+    registered_state registered_;
     std::unique_ptr<redis::redis_connection> commands_;
     std::unique_ptr<redis::redis_connection> subscriber_;
     boost::asio::steady_timer heartbeat_;
@@ -375,8 +476,9 @@ void redis_broker::presence_update(const std::string& topic, envelope change,
 void redis_broker::presence_members(const std::string& topic, core::unique_callback<presence_outcome> done) {
     impl_->presence_members(topic, std::move(done));
 }
-void redis_broker::count_subscriptions(const std::string& topic, std::int64_t delta) {
-    impl_->count_subscriptions(topic, delta);
+void redis_broker::count_subscriptions(const std::string& topic, std::int64_t delta,
+                                       core::unique_callback<occupancy> done) {
+    impl_->count_subscriptions(topic, delta, std::move(done));
 }
 void redis_broker::channel_counts(const std::string& topic, bool exact,
                                   core::unique_callback<std::vector<channel_count>> done) {

@@ -14,6 +14,10 @@
 // when missing), optionally SET the cache, PUBLISH the payload with offset and epoch in front.
 // So offsets increase in the order Redis delivers the messages, on every node.
 //
+// Rebuild: the broker remembers what this node registered (registered_state.hpp) and registers
+// it again whenever its command connection (re)connects or it finds itself missing from the
+// node set, so counts and members are right again after Redis lost them.
+//
 // Connections: one for commands and one subscriber, both on the given io_context, both
 // reconnecting with backoff forever (redis_connection); the subscriber restores its
 // subscriptions itself. healthy() is true while both are connected.
@@ -45,6 +49,9 @@ struct redis_broker_options {
     std::chrono::milliseconds backoff_max{2000};
     envelope_handler on_envelope;
     health_handler on_health;  // on every change of healthy()
+    // What this node's janitor removed with a dead node, and what registering this node again
+    // after a Redis data loss or a reap changed (broker.hpp cluster_change).
+    cluster_change_handler on_change;
 };
 
 class redis_broker final : public broker {
@@ -70,7 +77,8 @@ public:
     void presence_update(const std::string& topic, envelope change,
                          core::unique_callback<presence_outcome> done) override;
     void presence_members(const std::string& topic, core::unique_callback<presence_outcome> done) override;
-    void count_subscriptions(const std::string& topic, std::int64_t delta) override;
+    void count_subscriptions(const std::string& topic, std::int64_t delta,
+                             core::unique_callback<occupancy> done) override;
     void channel_counts(const std::string& topic, bool exact,
                         core::unique_callback<std::vector<channel_count>> done) override;
     void broadcast(envelope e) override;

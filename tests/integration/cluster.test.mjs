@@ -10,6 +10,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -89,10 +90,10 @@ function atLeast(items, count, what, timeoutMs = 10_000) {
 const base = (node) => `${node.httpUrl}/v1/realtime`;
 const secretHeaders = { 'X-App-Id': app.id, 'X-Api-Key': app.secret, 'Content-Type': 'application/json' };
 
-async function nativePublish(node, channel, data) {
+async function nativePublish(node, channel, data, extra = {}) {
   const res = await httpRequest(`${base(node)}/publish`, {
     method: 'POST', headers: secretHeaders,
-    body: JSON.stringify({ data: { type: 'broadcast', attributes: { channel, event: 'message', data } } }),
+    body: JSON.stringify({ data: { type: 'broadcast', attributes: { channel, event: 'message', data, ...extra } } }),
   });
   assert.equal(res.status, 200, res.text);
   return res.json().data;
@@ -216,6 +217,26 @@ describe('cluster: publications cross nodes', { skip: SKIP }, () => {
     }, (m) => m.event === 'pusher:error', 'node 2 to refuse a fourth connection');
     assert.equal(dataOf(refusal).code, 4004);
     for (const raw of open) await raw.close();
+  });
+
+  it('an idempotency key sent again to another node is answered with the first id and delivered once', async () => {
+    const channel = uniq('chat:cluster-idem-');
+    const token = await nativeToken(nodes[0], 'reader', ['chat:*']);
+    const c = openRaw(appUrl(nodes[2], app.key, `protocol=7&extensions=native&token=${token}`));
+    await c.next('pusher:connection_established');
+    c.send({ event: 'pusher:subscribe', data: { channel } });
+    await c.next('pusher_internal:subscription_succeeded');
+    const key = uniq('order-');
+    const first = await nativePublish(nodes[0], channel, { n: 'once' }, { idempotency_key: key });
+    const again = await nativePublish(nodes[1], channel, { n: 'again' }, { idempotency_key: key });
+    const third = await nativePublish(nodes[2], channel, { n: 'third' }, { idempotency_key: key });
+    assert.equal(again.id, first.id);
+    assert.equal(third.id, first.id);
+    assert.equal(again.attributes.offset, first.attributes.offset);
+    await nativePublish(nodes[1], channel, { n: 'end' });
+    const seen = [];
+    for (let i = 0; i < 2; i++) seen.push(JSON.parse((await c.next('message')).data).n);
+    assert.deepEqual(seen, ['once', 'end']);
   });
 
   it('offsets stay monotonic per channel when every node publishes', async () => {
@@ -413,5 +434,258 @@ describe('cluster: Redis restarts', { skip: SKIP || (POSTGRES_URL ? false : 'nee
     for (let i = 1; i <= 5; i++) recovered.push(JSON.parse((await back.next('message')).data).n);
     assert.equal(dataOf(await back.next('switchboard:recovered')).recovered, true);
     assert.deepEqual(recovered, [1, 2, 3, 4, 5]);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Webhooks in a cluster: each channel or membership change is reported once, by the one node
+// whose Redis script saw it, whatever node the connections were on.
+// ---------------------------------------------------------------------------
+
+/** A webhook receiver on loopback: every Pusher-format event it got, as "name:channel[:user]". */
+async function startHookReceiver() {
+  const events = [];
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      for (const e of JSON.parse(Buffer.concat(chunks).toString('utf8')).events)
+        events.push([e.name, e.channel, e.user_id].filter(Boolean).join(':'));
+      res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/hooks`,
+    events,
+    /** The events about `channel`, in arrival order, without the channel. */
+    about(channel) {
+      return events.filter((e) => e.split(':')[1] === channel).map((e) => e.split(':').filter((_, i) => i !== 1).join(':'));
+    },
+    close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(() => r()); }),
+  };
+}
+
+const HOOK_EVENTS = ['channel_occupied', 'channel_vacated', 'member_added', 'member_removed'];
+const FAST_HOOKS = {
+  retry_schedule: [0.3, 0.3, 0.3], retry_for: 10, pusher_retry_schedule: [0.3], pusher_retry_for: 5,
+  jitter: 0, timeout: 1, poll_interval: 0.2, allowed_hosts: ['127.0.0.1'],
+};
+
+describe('cluster: webhooks once per cluster', { skip: SKIP }, () => {
+  let nodes = [];
+  let hooks;
+  let hookedApp;
+  let auth;
+  before(async () => {
+    hooks = await startHookReceiver();
+    hookedApp = makeApp(73, { webhooks: [{ name: 'cluster', url: hooks.url, format: 'pusher', events: HOOK_EVENTS }] });
+    nodes = await startCluster(3, { apps: [hookedApp], config: { cluster: { node_ttl: '2s' }, webhooks: FAST_HOOKS } });
+    await allReady(nodes);
+    auth = await startAuthServer(nodes[0], { app: hookedApp });
+  });
+  after(async () => {
+    await closeAll();
+    await Promise.all(nodes.map((n) => n.stop()));
+    await hooks?.close();
+  });
+
+  /**
+   * Each node's own sentinel: a channel only that node serves, subscribed and left. Once all
+   * three nodes' sentinels were reported, whatever a node reported before them has arrived.
+   */
+  async function sentinels() {
+    const names = nodes.map(() => uniq('hook-sentinel-'));
+    for (const [i, node] of nodes.entries()) {
+      const c = pusherClient(node, { key: hookedApp.key });
+      await pusherConnected(c);
+      await subscribed(c.subscribe(names[i]));
+      c.disconnect();
+    }
+    await withTimeout((async () => {
+      while (!names.every((n) => hooks.about(n).includes('channel_vacated'))) await delay(50);
+    })(), 20_000, 'every node\'s sentinel webhook');
+  }
+
+  async function presenceClient(node, channel, userId) {
+    const client = pusherClient(node, auth.clientOptions(userId));
+    await pusherConnected(client);
+    const ch = client.subscribe(channel);
+    await subscribed(ch);
+    return client;
+  }
+
+  it('channel_occupied and channel_vacated go out once, however many nodes serve the channel', async () => {
+    const channel = uniq('hook-public-');
+    const clients = [];
+    for (const node of [...nodes, ...nodes]) {
+      const c = pusherClient(node, { key: hookedApp.key });
+      await pusherConnected(c);
+      await subscribed(c.subscribe(channel));
+      clients.push(c);
+    }
+    for (const c of clients) c.disconnect();
+    await withTimeout((async () => {
+      while (!hooks.about(channel).includes('channel_vacated')) await delay(50);
+    })(), 15_000, 'channel_vacated');
+    await sentinels();
+    assert.deepEqual(hooks.about(channel), ['channel_occupied', 'channel_vacated']);
+  });
+
+  it('member_added and member_removed go out once for a user connected to several nodes', async () => {
+    const channel = uniq('presence-hook-');
+    const a = await presenceClient(nodes[0], channel, 'alice');
+    const b = await presenceClient(nodes[1], channel, 'alice');
+    const c = await presenceClient(nodes[2], channel, 'bob');
+    a.disconnect();
+    b.disconnect();
+    c.disconnect();
+    await withTimeout((async () => {
+      while (!hooks.about(channel).includes('channel_vacated')) await delay(50);
+    })(), 15_000, 'channel_vacated');
+    await sentinels();
+    const got = hooks.about(channel);
+    assert.deepEqual(got.filter((e) => e.startsWith('channel_')), ['channel_occupied', 'channel_vacated']);
+    assert.deepEqual(got.filter((e) => e.startsWith('member_')).sort(),
+      ['member_added:alice', 'member_added:bob', 'member_removed:alice', 'member_removed:bob']);
+  });
+
+  // Last: it kills a node.
+  it('kill -9 of a node: its users with no other connection are removed once, and channels it alone served are vacated', async () => {
+    const shared = uniq('presence-hook-crash-');
+    const alone = uniq('presence-hook-alone-');
+    const plain = uniq('hook-crash-public-');
+    await presenceClient(nodes[0], shared, 'watcher');
+    await presenceClient(nodes[2], shared, 'doomed');
+    await presenceClient(nodes[2], shared, 'doomed');
+    await presenceClient(nodes[1], shared, 'survivor');
+    await presenceClient(nodes[2], shared, 'survivor');
+    await presenceClient(nodes[2], alone, 'lonely');
+    const p = pusherClient(nodes[2], { key: hookedApp.key });
+    await pusherConnected(p);
+    await subscribed(p.subscribe(plain));
+    await withTimeout((async () => {
+      while (hooks.about(alone).length < 2 || hooks.about(plain).length < 1 || hooks.about(shared).length < 4) await delay(50);
+    })(), 15_000, 'the webhooks of the joins');
+    await nodes[2].kill();
+    await withTimeout((async () => {
+      while (!hooks.about(alone).includes('channel_vacated') || !hooks.about(plain).includes('channel_vacated') ||
+             !hooks.about(shared).includes('member_removed:doomed')) await delay(50);
+    })(), 30_000, 'the reaping node\'s webhooks');
+    // Sentinels on the two survivors.
+    nodes = nodes.slice(0, 2);
+    await sentinels();
+    assert.deepEqual(hooks.about(shared).sort(),
+      ['channel_occupied', 'member_added:doomed', 'member_added:survivor', 'member_added:watcher', 'member_removed:doomed']);
+    assert.deepEqual(hooks.about(alone), ['channel_occupied', 'member_added:lonely', 'member_removed:lonely', 'channel_vacated']);
+    assert.deepEqual(hooks.about(plain), ['channel_occupied', 'channel_vacated']);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Registering again: after Redis lost its data, and after a node was declared dead while it
+// was stalled, every node registers its subscriptions and members again, so queries and member
+// lists are right, and clients hear only what is news to them.
+// ---------------------------------------------------------------------------
+
+describe('cluster: state registered again after Redis forgot it', { skip: SKIP }, () => {
+  // A private Redis: stopping the shared one would disturb every other test.
+  const script = path.join(REPO, 'scripts', 'services', 'redis');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-cluster-rebuild-redis-'));
+  let port;
+  let nodes = [];
+  let auth;
+  const redis = (command) => execFileSync(script, [command, '--port', String(port), '--dir', dir], { encoding: 'utf8' }).trim();
+  const presence = uniq('presence-rebuild-');
+  const plain = uniq('rebuild-public-');
+  const clients = {};
+  let log;
+
+  before(async () => {
+    port = await freePort();
+    const url = redis('start');
+    nodes = await startCluster(3, { broker: url, config: { cluster: { node_ttl: '2s' } } });
+    await allReady(nodes);
+    auth = await startAuthServer(nodes[0]);
+  });
+  after(async () => {
+    await closeAll();
+    await Promise.all(nodes.map((n) => n.stop()));
+    try { redis('stop'); } catch { /* already stopped */ }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function join(node, userId) {
+    const client = pusherClient(node, auth.clientOptions(userId));
+    await pusherConnected(client);
+    const ch = client.subscribe(presence);
+    await subscribed(ch);
+    return { client, ch };
+  }
+  const users = async (node) =>
+    (await (await serverSdk(node).get({ path: `/channels/${presence}/users` })).json()).users.map((u) => u.id).sort();
+  const info = (node, channel) => sdkJson(serverSdk(node).get({
+    path: `/channels/${channel}`,
+    params: { info: channel.startsWith('presence-') ? 'subscription_count,user_count' : 'subscription_count' },
+  }));
+
+  it('after a Redis restart without persistence: counts, users and member lists are right again, with no member event', async () => {
+    clients.watcher = await join(nodes[2], 'watcher');
+    log = [];
+    clients.watcher.ch.bind('pusher:member_added', (m) => log.push(`+${m.id}`));
+    clients.watcher.ch.bind('pusher:member_removed', (m) => log.push(`-${m.id}`));
+    clients.alice = await join(nodes[0], 'alice');
+    clients.bob = await join(nodes[1], 'bob');
+    clients.bob2 = await join(nodes[2], 'bob');
+    for (const node of [nodes[0], nodes[0], nodes[1]]) {
+      const c = pusherClient(node);
+      await pusherConnected(c);
+      await subscribed(c.subscribe(plain));
+    }
+    await atLeast(log, 2, 'member_added for alice and bob');
+    await eventually(() => info(nodes[1], presence), (r) => r.body?.subscription_count === 4, 'four presence subscriptions');
+
+    redis('stop');
+    redis('start');  // same port, empty
+    await allReady(nodes, 30_000);
+    for (const node of nodes) {
+      await eventually(() => info(node, plain), (r) => r.body?.subscription_count === 3, `node ${node.port}: 3 subscriptions`);
+      const p = await eventually(() => info(node, presence), (r) => r.body?.subscription_count === 4 && r.body?.user_count === 3,
+        `node ${node.port}: 4 presence subscriptions, 3 users`);
+      assert.equal(p.body.occupied, true);
+      assert.deepEqual(await users(node), ['alice', 'bob', 'watcher']);
+    }
+    // A newcomer on another node gets the whole member list; the watcher hears only the newcomer.
+    clients.carol = await join(nodes[1], 'carol');
+    assert.deepEqual(Object.keys(clients.carol.ch.members.members).sort(), ['alice', 'bob', 'carol', 'watcher']);
+    await atLeast(log, 3, 'member_added for carol');
+    // Counts go on from the registered ones: bob leaves one node (still a member), then the other.
+    clients.bob.client.disconnect();
+    clients.bob2.client.disconnect();
+    await atLeast(log, 4, 'member_removed for bob');
+    assert.deepEqual(log, ['+alice', '+bob', '+carol', '-bob']);
+    assert.deepEqual(await users(nodes[0]), ['alice', 'carol', 'watcher']);
+  });
+
+  it('a node declared dead while stalled longer than node_ttl registers its members again when it resumes', async () => {
+    const before = log.length;
+    nodes[0].proc.kill('SIGSTOP');  // alice's node stops answering; its heartbeat expires
+    try {
+      await atLeast(log, before + 1, 'member_removed for alice, from the reaping node', 20_000);
+      assert.deepEqual(log.slice(before), ['-alice']);
+      assert.deepEqual(await users(nodes[1]), ['carol', 'watcher']);
+    } finally {
+      nodes[0].proc.kill('SIGCONT');
+    }
+    // Back: it finds itself out of the node set and registers alice again, announced this time
+    // (everyone was told she left).
+    await atLeast(log, before + 2, 'member_added for alice again', 20_000);
+    assert.deepEqual(log.slice(before), ['-alice', '+alice']);
+    for (const node of nodes) {
+      await eventually(() => users(node), (u) => u.length === 3, `node ${node.port}: three users`);
+      assert.deepEqual(await users(node), ['alice', 'carol', 'watcher']);
+      await eventually(() => info(node, plain), (r) => r.body?.subscription_count === 3, `node ${node.port}: 3 subscriptions`);
+    }
+    assert.deepEqual(Object.keys(clients.watcher.ch.members.members).sort(), ['alice', 'carol', 'watcher']);
   });
 });

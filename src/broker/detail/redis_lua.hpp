@@ -1,0 +1,29 @@
+#pragma once
+// Lua shared by the scripts of redis_scripts.hpp and redis_node_scripts.hpp, as string literals
+// to paste in front of a script (Redis has no way to share functions between EVALs).
+
+// member_body(kind, origin, tenant, channel, user, data): an envelope body (envelope.hpp's wire
+// form) for a presence change: '1' member_added, '2' member_removed.
+#define SB_MEMBER_BODY_LUA                                                                      \
+    "local function f(s) return #s .. ':' .. s end\n"                                          \
+    "local function member_body(kind, origin, tenant, channel, user, data)\n"                  \
+    "  return f(kind .. '0000') .. f(origin) .. f(tenant) .. f(channel) .. f('') .. f(data) .. " \
+    "f('') .. f(user) .. f('') .. f('0')\n"                                                     \
+    "end\n"
+
+// subscriptions(prefix, nodes, topic, self): the topic's subscriptions summed over the registered
+// nodes, and over `self` too when it is not registered (yet, or any more): a node's own counts
+// always count for the node deciding whether the channel crossed zero.
+#define SB_SUBSCRIPTIONS_LUA                                                                     \
+    "local function subscriptions(prefix, nodes, topic, self)\n"                                \
+    "  local sum = 0\n"                                                                          \
+    "  local seen = false\n"                                                                     \
+    "  for _, node in ipairs(redis.call('SMEMBERS', nodes)) do\n"                                \
+    "    if node == self then seen = true end\n"                                                 \
+    "    sum = sum + (tonumber(redis.call('HGET', prefix .. 'nc:' .. node, topic)) or 0)\n"     \
+    "  end\n"                                                                                    \
+    "  if not seen and self ~= '' then\n"                                                        \
+    "    sum = sum + (tonumber(redis.call('HGET', prefix .. 'nc:' .. self, topic)) or 0)\n"     \
+    "  end\n"                                                                                    \
+    "  return sum\n"                                                                             \
+    "end\n"
