@@ -28,6 +28,7 @@ public:
 
     // /readyz answers 503 once shutting down.
     void set_ready(bool ready) noexcept { ready_.store(ready); }
+    [[nodiscard]] bool ready() const noexcept { return ready_.load(); }
     // Cluster mode: /readyz answers 503 while the broker is unreachable (connections are still
     // accepted: local delivery goes on, and clients recover the rest from history).
     void set_broker_ready(bool ready) noexcept { broker_ready_.store(ready); }

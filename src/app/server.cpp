@@ -151,6 +151,8 @@ void server::start_broker() {
         router->set_broker_ready(healthy);
         if (healthy)
             spdlog::info("cluster: broker {} connected", url);
+        else if (!router->ready())  // shutting down: the node closed the connection itself
+            spdlog::info("cluster: left broker {}", url);
         else
             spdlog::warn("cluster: broker {} unreachable; /readyz answers 503 until it is back", url);
     };
