@@ -403,7 +403,7 @@ void client::on_command(pusher::signin_command&& cmd) {
 
 bool client::over_app_message_rate() {
     return tenant_->limits.max_messages_per_second &&
-           !tenant_->runtime->messages.try_acquire(core::steady_clock_ms(), *tenant_->limits.max_messages_per_second);
+           !tenant_->runtime->try_count_messages(core::steady_clock_ms(), *tenant_->limits.max_messages_per_second);
 }
 
 void client::on_command(pusher::channel_event_command&& cmd) {

@@ -263,8 +263,8 @@ public:
     // What the broker changed on its own (a dead node reaped, this node registered again):
     // the webhooks for it. Call on the broker shard.
     void on_cluster_changes(std::vector<broker::cluster_change>&& changes);
-    // Shares this node's connection counts and takes in the other nodes' (for cluster-wide
-    // connection limits). Call on the broker shard, about once a second.
+    // Shares this node's connection counts and message rates and takes in the other nodes' (for
+    // cluster-wide connection and message limits). Call on the broker shard, about once a second.
     void exchange_connection_counts();
     // Cluster mode: the tenant's connections on the other nodes, as of the last exchange (so a
     // cluster-wide connection limit is approximate by what a second brings). 0 on a single node.
@@ -336,6 +336,10 @@ private:
     std::string node_id_;
     std::unordered_map<std::string, std::uint32_t> tenant_by_name_;  // storage_tenant → index
     std::vector<std::atomic<std::int64_t>> remote_connections_;      // by tenant index
+    // What exchange_connection_counts saw last, on the broker shard: messages accepted per
+    // tenant index, and when.
+    std::vector<std::uint64_t> messages_at_exchange_;
+    std::uint64_t last_exchange_ms_ = 0;
 };
 
 }  // namespace sb::api

@@ -502,17 +502,38 @@ void hub::cluster_terminate_user(const core::tenant& t, std::string user_id) {
     shards_.invoke_on(broker_shard_, [this, e = std::move(e)]() mutable { broker_->broadcast(std::move(e)); });
 }
 
+namespace {
+// Message rates travel in the same per-node hash as connection counts, under their own names.
+std::string message_rate_field(const std::string& tenant) { return "msgs\n" + tenant; }
+}  // namespace
+
 void hub::exchange_connection_counts() {
+    const std::uint64_t now = core::steady_clock_ms();
+    const std::uint64_t elapsed = now - last_exchange_ms_;
+    const bool have_interval = last_exchange_ms_ != 0 && elapsed > 0;
+    messages_at_exchange_.resize(apps_.size(), 0);
     std::map<std::string, std::int64_t> mine;
     apps_.for_each([&](const core::tenant& t) {
         const auto n = t.runtime->connections.load(std::memory_order_relaxed);
         if (n > 0) mine.emplace(storage_tenant(t), n);
+        const std::uint64_t accepted = t.runtime->messages.accepted();
+        if (t.index >= messages_at_exchange_.size()) return;
+        const std::uint64_t sent = accepted - messages_at_exchange_[t.index];
+        messages_at_exchange_[t.index] = accepted;
+        if (have_interval && sent > 0)
+            mine.emplace(message_rate_field(storage_tenant(t)),
+                         static_cast<std::int64_t>((sent * 1000 + elapsed - 1) / elapsed));
     });
+    last_exchange_ms_ = now;
     broker_->exchange_connection_counts(std::move(mine), [this](std::map<std::string, std::int64_t> others) {
         apps_.for_each([&](const core::tenant& t) {
             auto it = others.find(storage_tenant(t));
             if (t.index < remote_connections_.size())
                 remote_connections_[t.index].store(it == others.end() ? 0 : it->second, std::memory_order_relaxed);
+            auto rate = others.find(message_rate_field(storage_tenant(t)));
+            t.runtime->remote_messages_per_second.store(
+                rate == others.end() || rate->second < 0 ? 0 : static_cast<std::uint64_t>(rate->second),
+                std::memory_order_relaxed);
         });
     });
 }

@@ -125,7 +125,7 @@ void native_rest_api::publish(const rest_caller& caller, const net::http_request
                                                                          "/data/attributes/socket_id")));
     }
     if (t.limits.max_messages_per_second &&
-        !t.runtime->messages.try_acquire(core::steady_clock_ms(), *t.limits.max_messages_per_second,
+        !t.runtime->try_count_messages(core::steady_clock_ms(), *t.limits.max_messages_per_second,
                                          parsed.messages.size()))
         return respond(jsonapi_error(jsonapi::codes::rate_limit_exceeded(
             "the app is over its limit of " + std::to_string(*t.limits.max_messages_per_second) + " messages per second")));

@@ -94,7 +94,7 @@ void pusher_http_api::trigger(const core::tenant& t, const net::http_request& re
         wants_info = wants_info || trig.info_subscription_count || trig.info_user_count;
     }
     if (t.limits.max_messages_per_second &&
-        !t.runtime->messages.try_acquire(core::steady_clock_ms(), *t.limits.max_messages_per_second, deliveries))
+        !t.runtime->try_count_messages(core::steady_clock_ms(), *t.limits.max_messages_per_second, deliveries))
         return respond(text_response(429, "Rate limit exceeded: the app is over its messages per second limit"));
 
     // The answer waits for every publication: a message on a channel that keeps history is

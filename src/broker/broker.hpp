@@ -160,8 +160,9 @@ public:
                                 core::unique_callback<std::vector<channel_count>> done) = 0;
     // Delivers `e` (kind terminate_user) to every node, this one included.
     virtual void broadcast(envelope e) = 0;
-    // Publishes this node's connection count per tenant and answers with the other live
-    // nodes' totals per tenant (what a cluster-wide connection limit adds to the local count).
+    // Publishes this node's counts per name (connections per tenant, and the hub's message rates)
+    // and answers with the other live nodes' sums per name (what a cluster-wide limit adds to
+    // the local count).
     virtual void exchange_connection_counts(std::map<std::string, std::int64_t> mine,
                                             core::unique_callback<std::map<std::string, std::int64_t>> others) = 0;
 

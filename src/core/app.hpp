@@ -50,6 +50,15 @@ struct tenant_runtime {
     std::atomic<std::int64_t> connections{0};
     std::atomic<std::int64_t> occupied_channels{0};
     rate_window messages;
+    // Cluster mode: the app's messages per second on the other nodes, as of the last exchange
+    // (about once a second), so that a plan's rate is the cluster's, not each node's.
+    std::atomic<std::uint64_t> remote_messages_per_second{0};
+
+    // Counts `n` messages against `limit` per second, less what the other nodes sent lately.
+    bool try_count_messages(std::uint64_t now_ms, std::uint64_t limit, std::uint64_t n = 1) noexcept {
+        const std::uint64_t remote = remote_messages_per_second.load(std::memory_order_relaxed);
+        return messages.try_acquire(now_ms, remote >= limit ? 0 : limit - remote, n);
+    }
 };
 
 struct tenant {

@@ -19,15 +19,22 @@ public:
             const std::uint64_t count = (cur_second == (second & mask_seconds)) ? (cur & mask_count) : 0;
             if (count + n > limit) return false;
             const std::uint64_t next = ((second & mask_seconds) << 24) | (count + n);
-            if (state_.compare_exchange_weak(cur, next, std::memory_order_relaxed)) return true;
+            if (state_.compare_exchange_weak(cur, next, std::memory_order_relaxed)) {
+                accepted_.fetch_add(n, std::memory_order_relaxed);
+                return true;
+            }
         }
     }
+
+    // Messages accepted since the start (a cluster node shares its rate from the difference).
+    [[nodiscard]] std::uint64_t accepted() const noexcept { return accepted_.load(std::memory_order_relaxed); }
 
 private:
     // Seconds in the high 40 bits, count in the low 24 (limits above 16M/s are treated as none).
     static constexpr std::uint64_t mask_count = (1ull << 24) - 1;
     static constexpr std::uint64_t mask_seconds = (1ull << 40) - 1;
     std::atomic<std::uint64_t> state_{0};
+    std::atomic<std::uint64_t> accepted_{0};
 };
 
 // A per-connection token bucket (client events per second). Not thread-safe: one per connection.
