@@ -1,7 +1,7 @@
 #pragma once
 // Durable storage behind one interface (DESIGN.md "storage"): message history, read receipts,
 // and later the webhook outbox and conversations. Implementations: sqlite/ (embedded, the
-// default) and postgres/ (several nodes). Both pass the contract suite in store_contract_test.cpp.
+// default) and postgres/ (several nodes). Both pass the contract suite in store_contract*_test.cpp.
 //
 // Threads: a `store` is shared by every thread and only hands out connections. A `connection`
 // belongs to one thread at a time (the history writer has one, each storage reader thread has

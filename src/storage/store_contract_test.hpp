@@ -1,5 +1,5 @@
 #pragma once
-// The contract every store implementation passes (store_contract_test.cpp), run through a
+// The contract every store implementation passes (store_contract*_test.cpp), run through a
 // factory so that each backend instantiates it once: sqlite/sqlite_store_test.cpp and
 // postgres/postgres_store_test.cpp. Model: centrifuge's map_broker_shared_test.go.
 
