@@ -92,6 +92,13 @@ run_report run_history(const run_options& options) {
     c.begin_fetch(o.fetch_rate, o.duration);
     report.steps.push_back(c.run_step("fanout+fetches", 2, o.rate, o.duration));
     const fetch_outcome f = c.end_fetch(o.drain + 60);
+    // What a page held at the end, so the figures say how much each fetch carried.
+    const probe_answer last_page = probe_http(target, request, 5);
+    std::size_t page_messages = 0;
+    for (std::size_t at = last_page.body.find("\"type\":\"messages\"");
+         at != std::string::npos; at = last_page.body.find("\"type\":\"messages\"", at + 1)) {
+        ++page_messages;
+    }
     (void)c.final_report(plan.group, &report.steps);
     record_server_end(c, report);
 
@@ -109,6 +116,8 @@ run_report run_history(const run_options& options) {
     s["fetch_errors"] = errors;
     s["fetch_late"] = r.late;
     s["fetch_last_error"] = f.last_error;
+    s["last_page_bytes"] = last_page.body.size();
+    s["last_page_messages"] = page_messages;
     s["fetch_latency"] = {{"count", f.latency.count()},
                           {"p50_ms", ms(f.latency.percentile(0.5))},
                           {"p99_ms", ms(f.latency.percentile(0.99))},
@@ -119,10 +128,11 @@ run_report run_history(const run_options& options) {
     s["fanout_reach_with_fetches"] = report.steps[1].reach();
     report.notes.push_back(fmt::format(
         "history fetches: {} requests ({}/s asked), {} answered, {} errors ({} non-2xx{}); "
-        "latency p50 {:.2f} p99 {:.2f} max {:.2f} ms",
+        "latency p50 {:.2f} p99 {:.2f} max {:.2f} ms; a page at the end: {} messages, {} bytes",
         r.requests, o.fetch_rate, r.responses, errors, r.non_2xx,
         f.last_error.empty() ? "" : ", last: " + f.last_error, ms(f.latency.percentile(0.5)),
-        ms(f.latency.percentile(0.99)), ms(f.latency.max())));
+        ms(f.latency.percentile(0.99)), ms(f.latency.max()), page_messages,
+        last_page.body.size()));
     report.notes.push_back(fmt::format(
         "fan-out on {}: p99 {:.2f} ms alone, {:.2f} ms with fetches; reach {:.3f}% / {:.3f}%",
         o.channel, p99(report.steps[0]), p99(report.steps[1]), report.steps[0].reach() * 100,
