@@ -1,12 +1,12 @@
 #pragma once
 // The controller: the parent process of a run. It plans connection groups, forks the worker
-// processes (subscribers in slices under the per-process file limit, one publisher), drives them
-// step by step over their pipes, samples the CPU and memory of the server and of every tool
-// process, and merges what the workers measured.
+// processes (subscribers in slices under the per-process file limit, one publisher, optionally
+// one history fetcher), drives them step by step over their pipes, samples the CPU and memory of
+// the server (every node of it) and of every tool process, and merges what the workers measured.
 //
-// Scenarios use only this interface; a new scenario (presence storms, history fetches) adds
-// groups and steps, not plumbing. Single-threaded; every call blocks until the workers answer or
-// a timeout passes (then it throws std::runtime_error).
+// Scenarios use only this interface; a new scenario adds groups and steps, not plumbing.
+// Single-threaded; every call blocks until the workers answer or a timeout passes (then it
+// throws std::runtime_error), except begin_fetch, whose answer end_fetch collects.
 
 #include "load/fetcher.hpp"
 #include "load/histogram.hpp"

@@ -23,7 +23,7 @@ struct ramp_spec {
 struct run_options {
     std::string scenario;
     // One host:port, or several separated by commas (--target repeated): then connection i goes
-    // to target i mod n and event seq is published through target seq mod n (a cluster's nodes).
+    // to target i mod n and publish request k to target k mod n (a cluster's nodes).
     std::string target = "127.0.0.1:6001";
     std::string app_id = "app-id";
     std::string key = "app-key";

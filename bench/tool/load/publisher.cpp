@@ -306,7 +306,9 @@ private:
             body = event_body((*config_.channel_names)[plan_.target_of(first_seq)], payload_);
             path = events_path_;
         }
-        enqueue_request(path, body, due, n, first_seq % hosts_.size());
+        // Requests, not sequence numbers, go round-robin: a batch starts every tenth sequence
+        // number, which would pin all batches to the same node of an even-sized cluster.
+        enqueue_request(path, body, due, n, requests_enqueued_++ % hosts_.size());
     }
 
     void enqueue_ballast(std::uint64_t due) {
@@ -403,6 +405,7 @@ private:
     std::uint64_t next_event_ = 0;
     std::uint64_t next_ballast_ = 0;
     std::uint64_t last_reopen_ns_ = 0;
+    std::uint64_t requests_enqueued_ = 0;
     std::uint64_t discarded_ = 0;
     std::size_t speakers_ready_ = 0;
     std::size_t speakers_failed_ = 0;
