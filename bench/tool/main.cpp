@@ -26,7 +26,10 @@ int main(int argc, char** argv) {
         names += std::string(names.empty() ? "" : ", ") + std::string(s.name);
     }
     app.add_option("scenario", o.scenario, "one of: " + names)->required();
-    app.add_option("--target", o.target, "host:port of the server")->capture_default_str();
+    std::vector<std::string> targets;
+    app.add_option("--target", targets,
+                   "host:port of the server (default 127.0.0.1:6001); repeat it or give a comma "
+                   "list for several nodes: connections and publishes go round-robin");
     app.add_option("--app-id", o.app_id)->capture_default_str();
     app.add_option("--key", o.key)->capture_default_str();
     app.add_option("--secret", o.secret)->capture_default_str();
@@ -40,7 +43,10 @@ int main(int argc, char** argv) {
     app.add_option("--payload", o.payload, "bytes of event data")->capture_default_str();
     app.add_option("--workers", o.workers, "subscriber processes (0: one per 5,000)");
     app.add_option("--source-addrs", o.source_addrs, "e.g. 127.0.0.2-127.0.0.9");
-    app.add_option("--server-pid", o.server_pid, "read the server's CPU and memory from /proc");
+    std::vector<pid_t> server_pids;
+    app.add_option("--server-pid", server_pids,
+                   "read the server's CPU and memory from /proc; repeat it for several nodes "
+                   "(CPU is summed, memory is the first one's)");
     app.add_option("--server-threads", o.server_threads, "the server's --threads, recorded");
     app.add_option("--label", o.label, "the target's name in results");
     app.add_option("--json", o.json_path, "write the JSON result here");
@@ -59,8 +65,33 @@ int main(int argc, char** argv) {
     app.add_option("--room-size", o.room_size)->capture_default_str();
     app.add_option("--ballast-bytes", o.ballast_bytes)->capture_default_str();
     app.add_option("--ballast-rate", o.ballast_rate)->capture_default_str();
+    app.add_option("--observers", o.observers, "presence: members watching the storm")
+        ->capture_default_str();
+    app.add_option("--join-rate", o.join_rate, "presence: joins (and leaves) per second")
+        ->capture_default_str();
+    app.add_option("--hold-ms", o.hold_ms, "presence: how long each joiner stays")
+        ->capture_default_str();
+    app.add_option("--fanout-subscribers", o.fanout_subscribers,
+                   "presence: subscribers of the background fan-out (with --rate)")
+        ->capture_default_str();
+    app.add_option("--fetch-rate", o.fetch_rate, "history: page fetches per second")
+        ->capture_default_str();
+    app.add_option("--fetchers", o.fetchers, "history: fetcher keep-alive connections")
+        ->capture_default_str();
+    app.add_option("--page-size", o.page_size, "history: messages per page (1-100)")
+        ->capture_default_str();
+    app.add_flag("--strict", o.strict,
+                 "presence, history: exit non-zero unless reach is exactly 100% and nothing failed");
     app.add_flag("--quiet", o.quiet, "no progress on stderr");
     CLI11_PARSE(app, argc, argv);
+    if (!targets.empty()) {
+        o.target.clear();
+        for (const auto& t : targets) o.target += (o.target.empty() ? "" : ",") + t;
+    }
+    if (!server_pids.empty()) {
+        o.server_pid = server_pids.front();
+        o.more_server_pids.assign(server_pids.begin() + 1, server_pids.end());
+    }
 
     const scenario* s = find_scenario(o.scenario);
     if (s == nullptr) {

@@ -25,7 +25,14 @@ double seconds_between(std::uint64_t a, std::uint64_t b) {
 }  // namespace
 
 controller::controller(const run_options& options) : options_(options) {
-    config_.target = parse_endpoint(options.target);
+    std::string_view rest = options.target;
+    while (!rest.empty()) {
+        const std::size_t comma = rest.find(',');
+        const std::string_view one = rest.substr(0, comma);
+        if (!one.empty()) config_.targets.push_back(parse_endpoint(one));
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    }
+    if (config_.targets.empty()) throw std::invalid_argument("--target: no host:port given");
     config_.app_key = options.key;
     signer_ = std::make_unique<pusher_signer>(options.app_id, options.key, options.secret);
     config_.signer = signer_.get();
@@ -102,6 +109,7 @@ std::size_t controller::add_group(group_spec spec) {
         plan.max_pending_connects = spec.max_pending_connects;
         plan.churn_rate = spec.churn_rate / static_cast<double>(workers);
         plan.churn_hold_ms = spec.churn_hold_ms;
+        plan.presence_stamp_phase = spec.presence_stamp_phase;
         plans_.push_back(std::move(plan));
         auto w = std::make_unique<worker>();
         w->name = plans_.back().name;
@@ -113,6 +121,8 @@ std::size_t controller::add_group(group_spec spec) {
 }
 
 void controller::set_publisher(publisher_plan plan) { publisher_plan_ = std::move(plan); }
+
+void controller::set_fetcher(fetcher_plan plan) { fetcher_plan_ = std::move(plan); }
 
 void controller::fork_worker(worker& w, const std::function<int(ipc_channel)>& body) {
     int fds[2];
@@ -152,6 +162,16 @@ void controller::start() {
         fork_worker(*workers_.back(), [this, &plan](ipc_channel ch) {
             return run_publisher(plan, config_, *signer_, ch);
         });
+    }
+    if (fetcher_plan_) {
+        fetcher_plan_->sources = sources_;
+        auto w = std::make_unique<worker>();
+        w->name = "fetcher";
+        w->group = SIZE_MAX;
+        w->fetcher = true;
+        workers_.push_back(std::move(w));
+        const fetcher_plan& plan = *fetcher_plan_;
+        fork_worker(*workers_.back(), [&plan](ipc_channel ch) { return run_fetcher(plan, ch); });
     }
 }
 
@@ -194,6 +214,13 @@ controller::worker& controller::publisher_worker() {
         if (w->publisher) return *w;
     }
     throw std::logic_error("no publisher planned");
+}
+
+controller::worker& controller::fetcher_worker() {
+    for (auto& w : workers_) {
+        if (w->fetcher) return *w;
+    }
+    throw std::logic_error("no fetcher planned");
 }
 
 std::vector<ipc_message> controller::broadcast(std::size_t group, ipc_type type, ipc_type reply,
@@ -239,6 +266,39 @@ void controller::connect_publisher(double timeout_s) {
     }
 }
 
+void controller::connect_fetcher(double timeout_s) {
+    auto& f = fetcher_worker();
+    f.channel.send(ipc_type::connect);
+    const ipc_message m = wait_for(f, ipc_type::connected, timeout_s);  // rd views its body
+    ipc_reader rd(m.body);
+    if (rd.get<tick_stats>().failed > 0) {
+        throw std::runtime_error("fetcher: connections failed (is the server at " +
+                                 options_.target + "?)");
+    }
+}
+
+void controller::begin_fetch(double rate, double seconds) {
+    fetch_command cmd;
+    cmd.rate = rate;
+    cmd.duration_ns = static_cast<std::uint64_t>(seconds * 1e9);
+    cmd.drain_ns = static_cast<std::uint64_t>(std::max(1.0, options_.drain) * 1e9);
+    ipc_writer body;
+    body.put(cmd);
+    fetcher_worker().channel.send(ipc_type::fetch, body);
+}
+
+fetch_outcome controller::end_fetch(double timeout_s) {
+    const ipc_message m = wait_for(fetcher_worker(), ipc_type::fetched, timeout_s);
+    ipc_reader rd(m.body);
+    fetch_outcome out;
+    out.result = rd.get<fetch_result>();
+    const auto h = rd.get_vector<std::uint64_t>();
+    std::size_t pos = 0;
+    out.latency.merge_serialized(h, pos);
+    out.last_error = rd.get_string();
+    return out;
+}
+
 void controller::command(std::size_t group, ipc_type type) {
     for (auto* w : workers_of(group)) w->channel.send(type);
 }
@@ -282,6 +342,17 @@ std::vector<std::pair<std::string, std::uint64_t>> controller::tool_cpu_now() {
     return out;
 }
 
+std::optional<std::uint64_t> controller::server_cpu_ns() const {
+    if (options_.server_pid <= 0) return std::nullopt;
+    auto total = process_cpu_ns(options_.server_pid);
+    for (const pid_t pid : options_.more_server_pids) {
+        const auto one = process_cpu_ns(pid);
+        if (!total || !one) return std::nullopt;
+        *total += *one;
+    }
+    return total;
+}
+
 std::optional<process_memory> controller::server_memory() const {
     if (options_.server_pid <= 0) return std::nullopt;
     return process_status(options_.server_pid);
@@ -307,8 +378,7 @@ step_result controller::run_step(std::string name, std::uint32_t phase, double r
 
     const tick_stats before = counted_tick();
     const auto cpu_before = tool_cpu_now();
-    const auto server_before =
-        options_.server_pid > 0 ? process_cpu_ns(options_.server_pid) : std::nullopt;
+    const auto server_before = server_cpu_ns();
     ipc_writer body;
     body.put(cmd);
     pub.channel.send(ipc_type::publish, body);
@@ -318,8 +388,7 @@ step_result controller::run_step(std::string name, std::uint32_t phase, double r
     std::this_thread::sleep_for(std::chrono::duration<double>(seconds + 0.002));
     const tick_stats after = counted_tick();
     const auto cpu_after = tool_cpu_now();
-    const auto server_after =
-        options_.server_pid > 0 ? process_cpu_ns(options_.server_pid) : std::nullopt;
+    const auto server_after = server_cpu_ns();
     const double window = seconds_between(window_start, now_ns());
     r.window_s = seconds_between(before.at_ns, after.at_ns);
     r.window_deliveries = after.deliveries - before.deliveries;

@@ -1,13 +1,14 @@
 #pragma once
 // The controller: the parent process of a run. It plans connection groups, forks the worker
-// processes (subscribers in slices under the per-process file limit, one publisher), drives them
-// step by step over their pipes, samples the CPU and memory of the server and of every tool
-// process, and merges what the workers measured.
+// processes (subscribers in slices under the per-process file limit, one publisher, optionally
+// one history fetcher), drives them step by step over their pipes, samples the CPU and memory of
+// the server (every node of it) and of every tool process, and merges what the workers measured.
 //
-// Scenarios use only this interface; a new scenario (presence storms, history fetches) adds
-// groups and steps, not plumbing. Single-threaded; every call blocks until the workers answer or
-// a timeout passes (then it throws std::runtime_error).
+// Scenarios use only this interface; a new scenario adds groups and steps, not plumbing.
+// Single-threaded; every call blocks until the workers answer or a timeout passes (then it
+// throws std::runtime_error), except begin_fetch, whose answer end_fetch collects.
 
+#include "load/fetcher.hpp"
 #include "load/histogram.hpp"
 #include "load/ipc.hpp"
 #include "load/net.hpp"
@@ -41,6 +42,7 @@ struct group_spec {
     double churn_rate = 0;
     std::uint32_t churn_hold_ms = 1000;
     std::size_t max_pending_connects = 256;
+    std::optional<std::uint32_t> presence_stamp_phase;  // see subscriber_plan
 };
 
 struct connect_result {
@@ -54,6 +56,13 @@ struct connect_result {
 struct cpu_share {
     std::string process;  // "server", "publisher", "subscribers#2", "controller", ...
     double cores = 0;     // 1.0 = one core busy for the whole window
+};
+
+// What the history fetcher measured over one step.
+struct fetch_outcome {
+    fetch_result result;
+    histogram latency;  // due time -> response complete
+    std::string last_error;
 };
 
 // One publishing step, as the controller measured it.
@@ -100,6 +109,7 @@ public:
     // Returns the group's index. Counted groups define the expected deliveries per channel.
     std::size_t add_group(group_spec spec);
     void set_publisher(publisher_plan plan);
+    void set_fetcher(fetcher_plan plan);
     void set_sources(std::vector<in_addr> sources) { sources_ = std::move(sources); }
     [[nodiscard]] std::uint64_t subscribers_of(std::uint32_t channel) const;
 
@@ -109,6 +119,10 @@ public:
     // --- driving ---
     connect_result connect(std::size_t group, double timeout_s);
     void connect_publisher(double timeout_s);
+    void connect_fetcher(double timeout_s);
+    // Starts the fetcher's open-loop schedule (returns at once) / waits for its result.
+    void begin_fetch(double rate, double seconds);
+    fetch_outcome end_fetch(double timeout_s);
     // Publishes one step (open loop), measures the window, drains, and reads the step's phase
     // from the counted groups.
     step_result run_step(std::string name, std::uint32_t phase, double rate, double seconds,
@@ -124,8 +138,12 @@ public:
 
     // --- observation ---
     [[nodiscard]] std::optional<process_memory> server_memory() const;
+    // CPU time of the server (every --server-pid, summed); nullopt without one.
+    [[nodiscard]] std::optional<std::uint64_t> server_cpu_ns() const;
     [[nodiscard]] const run_options& options() const noexcept { return options_; }
-    [[nodiscard]] const endpoint& target() const noexcept { return config_.target; }
+    // The first target; targets(): all of them (--target a,b,c).
+    [[nodiscard]] const endpoint& target() const noexcept { return config_.targets.front(); }
+    [[nodiscard]] const std::vector<endpoint>& targets() const noexcept { return config_.targets; }
     void log(const std::string& line) const;
 
 private:
@@ -136,6 +154,7 @@ private:
         ipc_channel channel;
         std::deque<ipc_message> inbox;
         bool publisher = false;
+        bool fetcher = false;
     };
 
     void fork_worker(worker& w, const std::function<int(ipc_channel)>& body);
@@ -144,6 +163,7 @@ private:
                                        double timeout_s, const ipc_writer& body = {});
     [[nodiscard]] std::vector<worker*> workers_of(std::size_t group);
     worker& publisher_worker();
+    worker& fetcher_worker();
     tick_stats counted_tick();
     std::uint64_t expected_for(std::uint64_t first_seq, std::uint64_t end_seq) const;
     std::vector<std::pair<std::string, std::uint64_t>> tool_cpu_now();
@@ -157,6 +177,7 @@ private:
     std::vector<group_spec> groups_;
     std::vector<subscriber_plan> plans_;  // one per subscriber worker, indexes parallel workers_
     std::optional<publisher_plan> publisher_plan_;
+    std::optional<fetcher_plan> fetcher_plan_;
     std::vector<in_addr> sources_;
     std::vector<std::unique_ptr<worker>> workers_;
     std::uint64_t next_seq_ = 0;

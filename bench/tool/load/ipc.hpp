@@ -29,6 +29,7 @@ enum class ipc_type : std::uint32_t {
     resume,          // slow consumer: read again; answered by tick once drained or closed
     close_all,       // close every connection; answered by closed
     exit,
+    fetch,           // history fetcher: run one step (fetch_command); answered by fetched
     // worker -> controller
     connected = 100,
     tick_reply,
@@ -36,6 +37,7 @@ enum class ipc_type : std::uint32_t {
     published,
     closed,
     failed,          // a fatal error in the worker; payload is the text
+    fetched,
 };
 
 class ipc_writer {

@@ -22,6 +22,8 @@ struct ramp_spec {
 
 struct run_options {
     std::string scenario;
+    // One host:port, or several separated by commas (--target repeated): then connection i goes
+    // to target i mod n and publish request k to target k mod n (a cluster's nodes).
     std::string target = "127.0.0.1:6001";
     std::string app_id = "app-id";
     std::string key = "app-key";
@@ -38,6 +40,7 @@ struct run_options {
     std::size_t workers = 0;      // subscriber processes; 0: automatic
     std::string source_addrs;     // e.g. 127.0.0.2-127.0.0.9; empty: scenario default
     pid_t server_pid = 0;
+    std::vector<pid_t> more_server_pids;  // other nodes: CPU is summed over all, memory is the first's
     int server_threads = 0;       // as the server was started (--threads); recorded, not used
     std::string label;            // the target's name in results: switchboard, soketi, ...
     std::string json_path;
@@ -54,6 +57,14 @@ struct run_options {
     std::size_t room_size = 10;   // rooms: members per shared room
     std::size_t ballast_bytes = 10'000;  // slow-consumer: ballast event data (Pusher: <= 10 KB)
     double ballast_rate = 500;              // slow-consumer: ballast events per second
+    std::size_t observers = 10;     // presence: members that watch the storm
+    double join_rate = 100;         // presence: joins (and leaves) per second
+    std::uint32_t hold_ms = 500;    // presence: how long a joiner stays
+    std::size_t fanout_subscribers = 1000;  // presence: background fan-out's subscribers
+    double fetch_rate = 50;         // history: page fetches per second
+    std::size_t fetchers = 4;       // history: keep-alive connections of the fetcher
+    std::size_t page_size = 50;     // history: messages per page (1-100)
+    bool strict = false;            // presence, history: fail unless reach is 100%, no errors
     bool quiet = false;
 };
 

@@ -64,6 +64,22 @@ TEST(payload, socket_id_is_read_out_of_escaped_connection_data) {
     EXPECT_EQ(scan_number_after(frame, "missing"), "");
 }
 
+TEST(payload, stamp_in_a_presence_members_user_info_survives_member_added) {
+    // The presence scenario's joiners put a stamp in user_info; the server re-encodes it inside
+    // member_added's data string, where the scanner must still find all three numbers.
+    std::string stamp;
+    format_payload(stamp, {100, 42, 123456789}, 0);
+    const std::string frame = R"({"event":"pusher_internal:member_added","channel":"presence-bench",)"
+                              R"("data":"{\"user_id\":\"42\",\"user_info\":{\"t\":\")" +
+                              stamp + R"(\"}}"})";
+    const auto found = scan_payload(frame);
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->phase, 100U);
+    EXPECT_EQ(found->seq, 42U);
+    EXPECT_EQ(found->send_ns, 123456789U);
+    EXPECT_EQ(scan_event(frame), "pusher_internal:member_added");
+}
+
 TEST(payload, error_code_is_read_from_pusher_error) {
     EXPECT_EQ(scan_error_code(R"({"event":"pusher:error","data":{"code":4100,"message":"x"}})"),
               4100U);

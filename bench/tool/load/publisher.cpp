@@ -51,11 +51,13 @@ public:
           signer_(signer),
           control_(control),
           timer_fd_(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)),
-          host_(config.target.host + ":" + std::to_string(config.target.port)),
           events_path_(signer.events_path()),
           batch_path_(signer.batch_path()) {
         ep_.add(control_.fd(), EPOLLIN, control_tag);
         ep_.add(timer_fd_, EPOLLIN, timer_tag);
+        for (const endpoint& t : config.targets) {
+            hosts_.push_back(t.host + ":" + std::to_string(t.port));
+        }
     }
     ~publisher() { ::close(timer_fd_); }
     publisher(const publisher&) = delete;
@@ -103,6 +105,7 @@ private:
         std::string bytes;
         std::uint64_t due_ns;
         std::uint32_t events;
+        std::size_t target;  // index into config.targets: only its connections may carry it
     };
 
     bool read_control() {
@@ -155,7 +158,8 @@ private:
         if (plan_.mode == publish_mode::client) {
             for (std::size_t i = 0; i < plan_.speaker_channels.size(); ++i) {
                 auto c = std::make_unique<ws_client>(
-                    config_, i, std::vector<std::uint32_t>{plan_.speaker_channels[i]});
+                    config_, i, std::vector<std::uint32_t>{plan_.speaker_channels[i]},
+                    i % config_.targets.size());
                 const in_addr* source =
                     plan_.sources.empty() ? nullptr : &plan_.sources[i % plan_.sources.size()];
                 c->open(ep_, source);
@@ -165,11 +169,15 @@ private:
         }
         // HTTP connections also serve ballast in client mode.
         if (plan_.mode != publish_mode::client || plan_.ballast_channel) {
-            for (std::size_t i = 0; i < plan_.http_connections; ++i) {
+            // At least one connection per target; connection i serves target i mod n.
+            const std::size_t n = std::max(plan_.http_connections, config_.targets.size());
+            for (std::size_t i = 0; i < n; ++i) {
                 const in_addr* source =
                     plan_.sources.empty() ? nullptr : &plan_.sources[i % plan_.sources.size()];
-                http_.push_back(std::make_unique<http_client>(config_.target, source, http_counters_,
-                                                              http_bit | i));
+                http_.push_back(std::make_unique<http_client>(
+                    config_.targets[i % config_.targets.size()], source, http_counters_,
+                    http_bit | i));
+                http_target_.push_back(i % config_.targets.size());
                 http_.back()->open(ep_);
             }
         }
@@ -298,34 +306,41 @@ private:
             body = event_body((*config_.channel_names)[plan_.target_of(first_seq)], payload_);
             path = events_path_;
         }
-        enqueue_request(path, body, due, n);
+        // Requests, not sequence numbers, go round-robin: a batch starts every tenth sequence
+        // number, which would pin all batches to the same node of an even-sized cluster.
+        enqueue_request(path, body, due, n, requests_enqueued_++ % hosts_.size());
     }
 
     void enqueue_ballast(std::uint64_t due) {
         format_payload(payload_, {ballast_phase, 0, due}, plan_.ballast_bytes);
         enqueue_request(events_path_,
                         event_body((*config_.channel_names)[*plan_.ballast_channel], payload_),
-                        due, 0);
+                        due, 0, 0);
     }
 
     void enqueue_request(const std::string& path, const std::string& body, std::uint64_t due,
-                         std::uint32_t events) {
+                         std::uint32_t events, std::size_t target_node) {
         const auto unix_now = static_cast<std::uint64_t>(::time(nullptr));
         std::string target = path;
         target.append("?").append(signer_.signed_query("POST", path, body, unix_now));
-        backlog_.push_back({http_request(host_, target, body), due, events});
+        backlog_.push_back({http_request(hosts_[target_node], target, body), due, events,
+                            target_node});
         result_.max_backlog = std::max<std::uint64_t>(result_.max_backlog, backlog_.size());
     }
 
     void dispatch(std::uint64_t now) {
+        // In order: a request whose target has no free connection waits, and so do those
+        // behind it, so events leave in sequence whatever the number of targets.
         while (!backlog_.empty()) {
+            const queued_request& q = backlog_.front();
             http_client* best = nullptr;
-            for (auto& c : http_) {
+            for (std::size_t i = 0; i < http_.size(); ++i) {
+                auto& c = http_[i];
+                if (http_target_[i] != q.target) continue;
                 if (!c->is_open() || c->in_flight() >= plan_.pipeline) continue;
                 if (best == nullptr || c->in_flight() < best->in_flight()) best = c.get();
             }
             if (best == nullptr) return;
-            const queued_request& q = backlog_.front();
             best->send(q.bytes, q.events, now);
             if (q.events == 0) {
                 ++result_.ballast_sent;
@@ -370,7 +385,8 @@ private:
     ipc_channel control_;
     epoll_set ep_;
     int timer_fd_;
-    std::string host_;
+    std::vector<std::string> hosts_;  // Host header per target
+    std::vector<std::size_t> http_target_;  // parallel to http_
     std::string events_path_;
     std::string batch_path_;
     read_buffer buffer_;
@@ -389,6 +405,7 @@ private:
     std::uint64_t next_event_ = 0;
     std::uint64_t next_ballast_ = 0;
     std::uint64_t last_reopen_ns_ = 0;
+    std::uint64_t requests_enqueued_ = 0;
     std::uint64_t discarded_ = 0;
     std::size_t speakers_ready_ = 0;
     std::size_t speakers_failed_ = 0;

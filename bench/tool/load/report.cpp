@@ -83,6 +83,7 @@ nlohmann::json to_json(const run_report& report, const run_options& o, const mac
     j["ok"] = report.ok;
     if (!report.failure.empty()) j["failure"] = report.failure;
     j["server"] = {{"pid", o.server_pid},
+                   {"more_pids", o.more_server_pids},
                    {"threads", o.server_threads},
                    {"os_threads", report.server_os_threads},
                    {"rss_start_bytes", optional_json(report.server_rss_start)},

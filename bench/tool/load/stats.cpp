@@ -21,6 +21,8 @@ void worker_report::merge(const worker_report& other) {
     tick.churn_connects += o.churn_connects;
     tick.churn_closes += o.churn_closes;
     tick.churn_failures += o.churn_failures;
+    tick.members_added += o.members_added;
+    tick.members_removed += o.members_removed;
     tick.open += o.open;
     tick.subscribed += o.subscribed;
     tick.closed_by_server += o.closed_by_server;

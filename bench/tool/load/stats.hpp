@@ -22,6 +22,8 @@ struct tick_stats {
     std::uint64_t churn_connects = 0;  // churn: connect + subscribe cycles completed
     std::uint64_t churn_closes = 0;    // churn: connections closed by the tool
     std::uint64_t churn_failures = 0;
+    std::uint64_t members_added = 0;    // unstamped pusher_internal:member_added received
+    std::uint64_t members_removed = 0;  // pusher_internal:member_removed received
     std::uint32_t open = 0;              // connections open now
     std::uint32_t subscribed = 0;        // connections with every channel subscribed
     std::uint32_t closed_by_server = 0;  // subscribed connections the server closed or reset

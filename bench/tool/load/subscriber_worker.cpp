@@ -64,7 +64,7 @@ public:
     }
 
     void on_delivery(ws_client&, const payload_stamp& stamp, std::uint64_t recv_ns) override {
-        if (plan_.role != conn_role::counted) {
+        if (plan_.role != conn_role::counted && plan_.role != conn_role::observer) {
             ++report_.tick.discarded;
             return;
         }
@@ -123,8 +123,13 @@ private:
             gens_.push_back(0);
         }
         const std::uint64_t tag = (std::uint64_t{++gens_[slot]} << 32) | slot;
-        auto channels = plan_.channels_of(plan_.first_id + plan_index);
-        slots_[slot] = std::make_unique<ws_client>(config_, tag, std::move(channels));
+        const std::uint64_t id = plan_.first_id + plan_index;
+        auto channels = plan_.channels_of(id);
+        // Round-robin over the targets by planned id, so a cluster's nodes get equal shares
+        // whichever worker holds the connection.
+        slots_[slot] = std::make_unique<ws_client>(config_, tag, std::move(channels),
+                                                   id % config_.targets.size());
+        slots_[slot]->set_presence_member(id, plan_.presence_stamp_phase);
         const in_addr* source =
             plan_.sources.empty() ? nullptr : &plan_.sources[plan_index % plan_.sources.size()];
         if (!slots_[slot]->open(ep_, source, plan_.rcvbuf)) on_closed(*slots_[slot]);
@@ -162,7 +167,8 @@ private:
         if (!churning_) return;
         const double elapsed = static_cast<double>(now - churn_started_ns_) / 1e9;
         const auto due = static_cast<std::uint64_t>(elapsed * plan_.churn_rate);
-        while (churn_started_ < due) {
+        const std::uint64_t limit = plan_.count > 0 ? plan_.count : UINT64_MAX;
+        while (churn_started_ < due && churn_started_ < limit) {
             if (slots_.size() - free_slots_.size() >= max_connections_per_worker) {
                 ++report_.tick.churn_failures;  // the tool could not keep up: counted, not hidden
             } else {
@@ -187,6 +193,8 @@ private:
         t.frames = counters().frames;
         t.bytes = counters().bytes;
         t.protocol_errors = counters().protocol_errors;
+        t.members_added = counters().members_added;
+        t.members_removed = counters().members_removed;
         t.cpu_ns = self_cpu_ns();
         t.open = 0;
         t.subscribed = 0;

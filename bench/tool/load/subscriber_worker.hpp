@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,7 @@ enum class conn_role : std::uint8_t {
     discard,  // counted only in tick.discarded (churn clients, client-event speakers)
     stall,    // the slow consumer: stops reading on `stall`, reads again on `resume`
     churn,    // connects and disconnects at churn_rate between churn_start and churn_stop
+    observer, // measured like counted, but apart from the steps' figures (presence observers)
 };
 
 struct subscriber_plan {
@@ -41,6 +43,10 @@ struct subscriber_plan {
     std::size_t max_pending_connects = 256;  // connects + handshakes in flight at once
     double churn_rate = 0;                   // churn role: connects per second
     std::uint32_t churn_hold_ms = 1000;      // churn role: how long a churn client stays
+    // churn role: with count > 0, stop after `count` connections (ids first_id + k, so each is a
+    // distinct presence user); with 0, churn until churn_stop.
+    // Joiners put a stamp with this phase in their presence user_info (ws_client).
+    std::optional<std::uint32_t> presence_stamp_phase;
 };
 
 // Runs the worker loop until `exit` or until the controller goes away. Never returns to the

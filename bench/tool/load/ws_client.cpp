@@ -49,21 +49,31 @@ bool starts_with_ci(std::string_view text, std::string_view prefix) {
 }  // namespace
 
 void make_upgrade_request(ws_client_config& config) {
-    config.upgrade_request = "GET /app/" + config.app_key +
-                             "?protocol=7&client=switchboard-bench&version=1.0.0&flash=false "
-                             "HTTP/1.1\r\nHost: " +
-                             config.target.host + ":" + std::to_string(config.target.port) +
-                             "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                             "Sec-WebSocket-Key: " +
-                             std::string(client_key) + "\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    config.upgrade_requests.clear();
+    for (const endpoint& t : config.targets) {
+        config.upgrade_requests.push_back(
+            "GET /app/" + config.app_key +
+            "?protocol=7&client=switchboard-bench&version=1.0.0&flash=false HTTP/1.1\r\nHost: " +
+            t.host + ":" + std::to_string(t.port) +
+            "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " +
+            std::string(client_key) + "\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    }
 }
 
 ws_client::ws_client(const ws_client_config& config, std::uint64_t id,
-                     std::vector<std::uint32_t> channels)
+                     std::vector<std::uint32_t> channels, std::size_t target)
     : config_(config),
       reader_(ws::role::client, config.max_message),
       channels_(std::move(channels)),
-      id_(id) {}
+      id_(id),
+      user_id_(id),
+      target_(target < config.targets.size() ? target : 0) {}
+
+void ws_client::set_presence_member(std::uint64_t user_id,
+                                    std::optional<std::uint32_t> stamp_phase) {
+    user_id_ = user_id;
+    stamp_phase_ = stamp_phase;
+}
 
 ws_client::~ws_client() {
     if (fd_ >= 0) ::close(fd_);
@@ -72,7 +82,7 @@ ws_client::~ws_client() {
 bool ws_client::open(epoll_set& ep, const in_addr* source, int rcvbuf) {
     ep_ = &ep;
     started_ns_ = now_ns();
-    fd_ = start_connect(config_.target, source, rcvbuf);
+    fd_ = start_connect(config_.targets[target_], source, rcvbuf);
     if (fd_ < 0) {
         state_ = state::closed;
         close_code_ = abnormal_close;
@@ -94,7 +104,7 @@ void ws_client::on_event(std::uint32_t events, read_buffer& buffer, ws_owner& ow
             return;
         }
         state_ = state::upgrading;
-        write_raw(config_.upgrade_request);
+        write_raw(config_.upgrade_requests[target_]);
     } else if ((events & EPOLLOUT) != 0 && !out_.empty()) {
         flush();
     }
@@ -202,9 +212,15 @@ std::size_t ws_client::parse_frames(std::uint8_t* data, std::size_t size, std::u
 }
 
 void ws_client::on_text(std::string_view text, std::uint64_t recv_ns, ws_owner& owner) {
-    if (auto stamp = scan_payload(text)) {
-        owner.on_delivery(*this, *stamp, recv_ns);
-        return;
+    // Until every channel is subscribed, look at the event name first: a presence channel's
+    // subscription_succeeded lists the members' user_info, which may carry stamps.
+    const bool may_be_list =
+        state_ != state::ready && scan_event(text) == "pusher_internal:subscription_succeeded";
+    if (!may_be_list) {
+        if (auto stamp = scan_payload(text)) {
+            owner.on_delivery(*this, *stamp, recv_ns);
+            return;
+        }
     }
     const std::string_view event = scan_event(text);
     if (event == "pusher:connection_established") {
@@ -222,8 +238,17 @@ void ws_client::on_text(std::string_view text, std::uint64_t recv_ns, ws_owner& 
             ready_ns_ = now_ns();
             owner.on_ready(*this);
         }
+    } else if (event == "pusher_internal:member_added") {
+        ++config_.counters->members_added;
+    } else if (event == "pusher_internal:member_removed") {
+        ++config_.counters->members_removed;
     } else if (event == "pusher:ping") {
         send_text(R"({"event":"pusher:pong","data":{}})");
+    } else if (event == "pusher:subscription_error" && state_ == state::subscribing) {
+        // A refused subscription never completes: fail the connection now rather than leave
+        // the caller waiting for its timeout (a full presence channel answers LimitReached).
+        ++config_.counters->protocol_errors;
+        finish(owner, abnormal_close);
     } else if (event == "pusher:error" || event == "pusher:subscription_error") {
         ++config_.counters->protocol_errors;
     }
@@ -235,8 +260,15 @@ void ws_client::send_subscriptions() {
         const std::string& name = (*config_.channel_names)[ch];
         msg = R"({"event":"pusher:subscribe","data":{"channel":")" + name + '"';
         if (name.starts_with("presence-")) {
-            // The member id is the connection id, so a presence storm can count joins and leaves.
-            const std::string channel_data = R"({"user_id":")" + std::to_string(id_) + R"("})";
+            // One user per connection, so every join is a member_added and every leave a
+            // member_removed (members are users, not sockets).
+            std::string channel_data = R"({"user_id":")" + std::to_string(user_id_) + '"';
+            if (stamp_phase_) {
+                std::string stamp;
+                format_payload(stamp, {*stamp_phase_, user_id_, now_ns()}, 0);
+                channel_data += R"(,"user_info":{"t":")" + stamp + R"("})";
+            }
+            channel_data += '}';
             std::string escaped;
             for (char c : channel_data) {
                 if (c == '"') escaped += '\\';

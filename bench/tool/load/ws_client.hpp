@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -44,18 +45,20 @@ protected:
 struct ws_counters {
     std::uint64_t frames = 0;
     std::uint64_t bytes = 0;
+    std::uint64_t members_added = 0;    // unstamped member_added (stamped: on_delivery)
+    std::uint64_t members_removed = 0;  // pusher_internal:member_removed
     std::uint32_t protocol_errors = 0;
 };
 
 // Settings shared by all connections of a process; must outlive them.
 struct ws_client_config {
-    endpoint target;
+    std::vector<endpoint> targets;  // at least one; a connection uses one of them
     std::string app_key;
     const pusher_signer* signer = nullptr;                 // for private-/presence- channels
     const std::vector<std::string>* channel_names = nullptr;
     std::size_t max_message = 16 << 20;
     ws_counters* counters = nullptr;
-    std::string upgrade_request;  // built once by make_upgrade_request
+    std::vector<std::string> upgrade_requests;  // one per target, built by make_upgrade_request
 };
 void make_upgrade_request(ws_client_config& config);
 
@@ -68,7 +71,9 @@ class ws_client {
 public:
     enum class state : std::uint8_t { connecting, upgrading, handshaking, subscribing, ready, closed };
 
-    ws_client(const ws_client_config& config, std::uint64_t id, std::vector<std::uint32_t> channels);
+    // `target`: index into config.targets.
+    ws_client(const ws_client_config& config, std::uint64_t id, std::vector<std::uint32_t> channels,
+              std::size_t target = 0);
     ~ws_client();
     ws_client(const ws_client&) = delete;
     ws_client& operator=(const ws_client&) = delete;
@@ -76,6 +81,11 @@ public:
     // Starts the TCP connect and registers with `ep` under `id`. False (and closed) on failure.
     bool open(epoll_set& ep, const in_addr* source, int rcvbuf = 0);
     void on_event(std::uint32_t events, read_buffer& buffer, ws_owner& owner);
+
+    // The presence user_id (default: the id). With a stamp phase, the member's user_info carries
+    // the payload stamp `#sb <phase> <user_id> <subscribe sent>`, so observers time the
+    // join -> member_added path with the scanner they already use for events.
+    void set_presence_member(std::uint64_t user_id, std::optional<std::uint32_t> stamp_phase);
 
     // Sends one text message (a masked frame); queued if the socket is full.
     void send_text(std::string_view json);
@@ -119,6 +129,9 @@ private:
     std::string out_;   // bytes the socket did not take yet
     std::string socket_id_;
     std::uint64_t id_;
+    std::uint64_t user_id_;
+    std::optional<std::uint32_t> stamp_phase_;
+    std::size_t target_;
     std::uint64_t started_ns_ = 0;
     std::uint64_t ready_ns_ = 0;
     int fd_ = -1;

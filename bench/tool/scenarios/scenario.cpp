@@ -41,6 +41,17 @@ void slow_defaults(run_options& o) {
     set_if_zero(o.duration, 10);
 }
 
+void presence_defaults(run_options& o) {
+    set_if_zero(o.subscribers, 1000);  // joins; --rate (background fan-out) stays off at 0
+    set_if_zero(o.duration, 10);
+}
+
+void history_defaults(run_options& o) {
+    set_if_zero(o.subscribers, 1000);
+    set_if_zero(o.rate, 100);
+    set_if_zero(o.duration, 10);
+}
+
 }  // namespace
 
 const std::vector<scenario>& all_scenarios() {
@@ -57,6 +68,10 @@ const std::vector<scenario>& all_scenarios() {
          slow_defaults, run_slow_consumer},
         {"smoke", "200 subscribers, 2 s: fails unless reach is exactly 100%", smoke_defaults,
          run_smoke},
+        {"presence", "presence storm: joins/leaves, member_added latency and reach at observers",
+         presence_defaults, run_presence},
+        {"history", "history page fetches over the native REST API during fan-out (Switchboard)",
+         history_defaults, run_history},
     };
     return table;
 }

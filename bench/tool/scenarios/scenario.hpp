@@ -1,9 +1,8 @@
 #pragma once
 // The scenarios of switchboard-bench. Each is one function that plans connection groups and a
-// publisher on a controller, runs its steps and fills a run_report. A new scenario (the presence
-// storm and history fetches of issue scenario 6) is one more file and one more line in
-// scenario.cpp's table: the controller already offers groups with their own channels, the
-// phases, ticks and reports it needs.
+// publisher on a controller, runs its steps and fills a run_report. A new scenario is one more
+// file and one more line in scenario.cpp's table: the controller offers groups with their own
+// channels, a publisher, a history fetcher, phases, ticks and reports.
 
 #include "load/options.hpp"
 #include "load/report.hpp"
@@ -29,5 +28,7 @@ run_report run_rooms(const run_options& o);
 run_report run_storm(const run_options& o);
 run_report run_churn(const run_options& o);
 run_report run_slow_consumer(const run_options& o);
+run_report run_presence(const run_options& o);
+run_report run_history(const run_options& o);
 
 }  // namespace sb::bench
