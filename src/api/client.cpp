@@ -284,6 +284,7 @@ void client::on_command(pusher::subscribe_command&& cmd) {
                 history && core::matches_any_grant(t.config.delivery_receipt_channels, key.name)));
         }
         if (presence && native) self->send_text(result.presence_sync);
+        for (const auto& text : result.member_events) self->send_text(text);
         if (cache) {
             if (result.cached_frame) {
                 self->send_text(*result.cached_frame);

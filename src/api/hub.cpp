@@ -98,6 +98,7 @@ void forget_if_idle(channel_map& home, const core::channel_key& key, std::uint64
 void hub::sweep_idle_channels() {
     auto& home = state_here().home;
     const auto now = core::steady_clock_ms();
+    if (broker_) expire_member_lists();
     for (auto it = home.begin(); it != home.end();) {
         if (it->second.disposable(now, history_opts_.idle_channel_ms))
             it = home.erase(it);

@@ -127,6 +127,9 @@ struct subscribe_result {
     std::string epoch;
     recovery recover = recovery::none;
     std::vector<std::string> missed;  // native frame texts, in order, for recovery::from_memory
+    // Cluster mode, presence: member events newer than presence_snapshot that went out before
+    // the subscriber was attached, frame texts in order, to send right after the snapshot.
+    std::vector<std::string> member_events;
 };
 
 // One message of POST …/messages/import.
@@ -294,6 +297,9 @@ private:
     void send_to_broker(std::shared_ptr<cluster_publication> p);
     void on_numbered(std::shared_ptr<cluster_publication> p, broker::publish_outcome out);
     void home_deliver(const core::channel_key& key, broker::envelope e);
+    void home_deliver_member(const core::channel_key& key, core::channel_state& ch, broker::envelope e);
+    // Lets member lists go that waited too long for the member events before them.
+    void expire_member_lists();
     // Presence in cluster mode: membership and member events are decided by the broker.
     void cluster_join_presence(subscribe_request req, subscribe_result result, net::shard* origin, std::uint32_t from,
                                net::unique_callback<subscribe_result> done);

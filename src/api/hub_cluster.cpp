@@ -31,6 +31,12 @@ namespace sb::api {
 namespace events = protocol::pusher;
 using namespace detail;
 
+namespace {
+// How long a member list waits for the member events before it (normally a pub/sub hop); longer
+// only when one was lost (broker outage), and then the list goes anyway. Checked every second.
+constexpr std::uint64_t member_list_patience_ms = 2000;
+}  // namespace
+
 void hub::set_broker(broker::broker* b, std::uint32_t broker_shard, std::string node_id) {
     broker_ = b;
     broker_shard_ = broker_shard;
@@ -231,23 +237,50 @@ void hub::home_deliver(const core::channel_key& key, broker::envelope e) {
             break;
         }
         case broker::envelope_kind::member_added:
-            if (!ch.presence()) return;
-            f->group[0] = net::frame::text(events::member_added(key.name, e.user_id, e.data));
-            f->group[1] = net::frame::text(events::presence_member_event("presence:join", key.name, e.user_id, e.data));
-            break;
         case broker::envelope_kind::member_removed:
-            if (!ch.presence()) return;
-            f->group[0] = net::frame::text(events::member_removed(key.name, e.user_id));
-            f->group[1] = net::frame::text(events::presence_member_event("presence:leave", key.name, e.user_id, e.data));
-            break;
         case broker::envelope_kind::member_updated:
-            if (!ch.presence()) return;
-            f->group[1] = net::frame::text(events::presence_member_event("presence:update", key.name, e.user_id, e.data));
-            break;
+            return home_deliver_member(key, ch, std::move(e));
         case broker::envelope_kind::terminate_user:
             return;  // handled by on_envelope, never routed to a channel
     }
     if ((f->group[0] || f->group[1]) && ch.shard_mask() != 0) fan_out(ch.shard_mask(), key, std::move(f), exclude);
+}
+
+void hub::home_deliver_member(const core::channel_key& key, core::channel_state& ch, broker::envelope e) {
+    if (!ch.presence()) return;
+    std::string text[2];  // [0] Pusher, [1] native
+    switch (e.kind) {
+        case broker::envelope_kind::member_added:
+            text[0] = events::member_added(key.name, e.user_id, e.data);
+            text[1] = events::presence_member_event("presence:join", key.name, e.user_id, e.data);
+            break;
+        case broker::envelope_kind::member_removed:
+            text[0] = events::member_removed(key.name, e.user_id);
+            text[1] = events::presence_member_event("presence:leave", key.name, e.user_id, e.data);
+            break;
+        default:
+            text[1] = events::presence_member_event("presence:update", key.name, e.user_id, e.data);
+            break;
+    }
+    core::socket_id exclude;
+    if (!e.exclude.empty()) (void)core::parse_socket_id(e.exclude, exclude);
+    // Member lists waiting for this event go after its fan-out, so that their subscribers,
+    // attached after them, do not get it twice (member_sequence.hpp).
+    std::vector<net::unique_task> ready;
+    auto& sequences = state_here().member_sequences;
+    if (auto s = sequences.find(key); s != sequences.end() && e.offset > 0)
+        ready = s->second.received(e.offset, std::move(e.exclude), text);
+    auto f = std::make_shared<frames>();
+    for (std::size_t g = 0; g < 2; ++g)
+        if (!text[g].empty()) f->group[g] = net::frame::text(std::move(text[g]));
+    if (ch.shard_mask() != 0) fan_out(ch.shard_mask(), key, std::move(f), exclude);
+    for (auto& go : ready) go();
+}
+
+void hub::expire_member_lists() {
+    const auto now = core::steady_clock_ms();
+    for (auto& [key, sequence] : state_here().member_sequences)
+        for (auto& go : sequence.expire(now)) go();
 }
 
 broker::envelope hub::member_envelope(const core::channel_key& key, std::uint8_t kind, std::string user_id,
@@ -275,6 +308,9 @@ core::presence_set to_set(const std::vector<broker::presence_member>& members) {
 void hub::cluster_join_presence(subscribe_request req, subscribe_result result, net::shard* origin, std::uint32_t from,
                                 net::unique_callback<subscribe_result> done) {
     net::shard* home = net::shard::current();
+    // From here on, member events that reach this shard are kept until the list arrives.
+    if (auto s = state_here().member_sequences.find(req.key); s != state_here().member_sequences.end())
+        s->second.list_asked();
     // Runs on the home shard with the broker's answer.
     auto finish = [this, req, result = std::move(result), origin, from,
                    done = std::move(done)](broker::presence_outcome out) mutable {
@@ -305,7 +341,18 @@ void hub::cluster_join_presence(subscribe_request req, subscribe_result result, 
             result.presence_snapshot = events::presence_subscription_succeeded(req.key.name, members);
             if (req.native) result.presence_sync = events::presence_sync(req.key.name, members);
         }
-        origin->post([done = std::move(done), result = std::move(result)]() mutable { done(std::move(result)); });
+        auto send = [origin, done = std::move(done), result = std::move(result)](std::vector<std::string> lacking) mutable {
+            result.member_events = std::move(lacking);
+            origin->post([done = std::move(done), result = std::move(result)]() mutable { done(std::move(result)); });
+        };
+        auto s = st.member_sequences.find(req.key);
+        if (s == st.member_sequences.end()) return send({});
+        const bool listed = out.ok && !out.full;
+        const std::uint64_t version = listed ? out.version : 0;
+        const std::string socket = req.socket.to_string();
+        const std::size_t group = req.native ? 1 : 0;
+        if (s->second.caught_up(version)) return send(s->second.list_answered(version, socket, group));
+        s->second.wait(core::steady_clock_ms() + member_list_patience_ms, version, socket, group, std::move(send));
     };
     auto answer_home = [home, finish = std::move(finish)](broker::presence_outcome out) mutable {
         home->post([finish = std::move(finish), out = std::move(out)]() mutable { finish(std::move(out)); });
@@ -384,6 +431,7 @@ void hub::await_broker(const core::channel_key& key, net::unique_task retry) {
                 // clients recover what they miss by offset.
                 st.broker_live.insert(key);
                 core::channel_state& ch = home_channel(key);
+                if (ch.presence()) st.member_sequences.try_emplace(key, out.member_version, out.ok);
                 if (out.ok && !out.position.epoch.empty()) {
                     if (out.position.offset > ch.last_offset()) ch.set_last_offset(out.position.offset);
                     ch.set_epoch(std::move(out.position.epoch));
@@ -407,6 +455,8 @@ void hub::release_broker_if_vacant(const core::channel_key& key) {
     if (!st.broker_live.contains(key) || st.awaiting_broker.contains(key)) return;
     if (auto it = st.home.find(key); it != st.home.end() && it->second.occupied()) return;
     st.broker_live.erase(key);
+    if (auto node = st.member_sequences.extract(key); !node.empty())
+        for (auto& go : node.mapped().release_all()) go();
     shards_.invoke_on(broker_shard_, [this, topic = topic_of(key)] { broker_->unsubscribe(topic); });
 }
 

@@ -55,6 +55,9 @@ struct subscribe_outcome {
     std::string error;
     channel_position position;        // the channel's position once the subscription was active
     std::optional<envelope> cached;   // the channel's last cacheable publication, if live
+    // Presence channels: the membership version once the subscription was active; every member
+    // event of a later version is delivered (0: none yet, or unknown).
+    std::uint64_t member_version = 0;
 };
 
 struct presence_member {
@@ -69,6 +72,9 @@ struct presence_outcome {
     bool full = false;     // join: refused, the channel has max_members members cluster-wide
     bool changed = false;  // join: the user's first connection cluster-wide; leave: its last
     std::vector<presence_member> members;  // join and members(): every member, unordered
+    // join and members(): the membership version `members` is as of. It holds the effect of
+    // every member event of this or a lower version, and of none of a higher one (0: unknown).
+    std::uint64_t version = 0;
 };
 
 struct channel_count {
@@ -130,6 +136,13 @@ public:
     virtual void unsubscribe(const std::string& topic) = 0;
 
     // --- presence, cluster-wide -------------------------------------------------------------
+    // Membership versions: every change of a presence channel's members (or a member's info)
+    // that is delivered as an envelope takes the channel's next version, carried in the
+    // envelope's `offset`. Envelopes of one topic are delivered in version order, and a member
+    // list comes with the version it is as of, so a subscriber can join a list and the events
+    // around it exactly once: apply the events of a higher version, skip the others. Versions
+    // only grow, also across a broker that lost its data; they may skip numbers (a change
+    // during an outage is never delivered).
     // A presence channel's members are counted per user and per node. presence_join adds one
     // connection of `change.user_id` (info in `change.data`) on this node; when it is the user's
     // first connection anywhere, `change` (kind member_added) is delivered to every subscribed

@@ -39,7 +39,8 @@ struct envelope {
     bool native_only = false;  // only connections speaking the native extensions see it
     bool cacheable = false;    // a cache channel remembers it
     bool storable = false;     // the publishing node stores it in history
-    // Filled by the broker when it numbers the publication.
+    // Filled by the broker when it numbers the publication. member_* kinds: the channel's
+    // membership version after this change (broker.hpp), in the same place on the wire.
     std::uint64_t offset = 0;
     std::string epoch;
 

@@ -57,7 +57,7 @@ local_broker::~local_broker() {
             gone.channel = colon == std::string::npos ? std::string{} : topic.substr(colon + 1);
             gone.user_id = it->first;
             gone.data = it->second.info_json;
-            deliver(topic, gone);
+            deliver_member_change(topic, std::move(gone));
             changes.push_back({cluster_change::what::member_removed, topic, it->first, it->second.info_json});
             it = members.erase(it);
         }
@@ -78,6 +78,11 @@ void local_broker::deliver(const std::string& topic, const envelope& e) {
         boost::asio::post(b->context_, [b, alive = b->alive_, e = envelope(e)]() mutable {
             if (*alive) b->on_envelope_(std::move(e));
         });
+}
+
+void local_broker::deliver_member_change(const std::string& topic, envelope change) {
+    change.offset = ++bus_->member_versions_[topic];
+    deliver(topic, change);
 }
 
 void local_broker::answer(core::unique_callback<presence_outcome> done, presence_outcome out) {
@@ -108,10 +113,11 @@ void local_broker::presence_join(const std::string& topic, envelope change, std:
         }
         it = members.emplace(change.user_id, local_bus::member{change.data, {}}).first;
         out.changed = true;
-        deliver(topic, change);
+        deliver_member_change(topic, std::move(change));
     }
     ++it->second.connections[this];
     out.members = list(members);
+    out.version = bus_->member_versions_[topic];
     answer(std::move(done), std::move(out));
 }
 
@@ -127,7 +133,7 @@ void local_broker::presence_leave(const std::string& topic, envelope change,
             change.data = it->second.info_json;
             members.erase(it);
             out.changed = true;
-            deliver(topic, change);
+            deliver_member_change(topic, std::move(change));
         }
     }
     if (members.empty()) bus_->presence_.erase(topic);
@@ -141,7 +147,7 @@ void local_broker::presence_update(const std::string& topic, envelope change,
         if (auto it = t->second.find(change.user_id); it != t->second.end()) {
             it->second.info_json = change.data;
             out.changed = true;
-            deliver(topic, change);
+            deliver_member_change(topic, std::move(change));
         }
     answer(std::move(done), std::move(out));
 }
@@ -149,6 +155,7 @@ void local_broker::presence_update(const std::string& topic, envelope change,
 void local_broker::presence_members(const std::string& topic, core::unique_callback<presence_outcome> done) {
     presence_outcome out;
     if (auto t = bus_->presence_.find(topic); t != bus_->presence_.end()) out.members = list(t->second);
+    if (auto v = bus_->member_versions_.find(topic); v != bus_->member_versions_.end()) out.version = v->second;
     answer(std::move(done), std::move(out));
 }
 
@@ -205,6 +212,8 @@ void local_broker::subscribe(const std::string& topic, core::unique_callback<sub
     subscribe_outcome out;
     out.ok = true;
     if (auto it = bus_->positions_.find(topic); it != bus_->positions_.end()) out.position = it->second;
+    if (auto it = bus_->member_versions_.find(topic); it != bus_->member_versions_.end())
+        out.member_version = it->second;
     if (auto it = bus_->cache_.find(topic); it != bus_->cache_.end()) {
         if (it->second.expires_at_ms > core::steady_clock_ms())
             out.cached = it->second.e;

@@ -52,6 +52,8 @@ private:
     std::map<std::string, cached> cache_;
     std::map<std::string, std::set<local_broker*>> subscribers_;
     std::map<std::string, std::map<std::string, member>> presence_;  // topic → user → member
+    // topic → membership version; kept when the members go, so versions only grow
+    std::map<std::string, std::uint64_t> member_versions_;
     std::map<std::string, std::map<local_broker*, std::int64_t>> counts_;  // topic → node → subscriptions
     std::map<local_broker*, std::map<std::string, std::int64_t>> connections_;  // node → tenant → count
     std::set<local_broker*> brokers_;
@@ -88,6 +90,8 @@ private:
     // Hands `e` to every broker subscribed to `topic` (posted, never inline).
     void deliver(const std::string& topic, const envelope& e);
     void answer(core::unique_callback<presence_outcome> done, presence_outcome out);
+    // Delivers a member event with the topic's next membership version.
+    void deliver_member_change(const std::string& topic, envelope change);
 
     boost::asio::io_context& context_;
     std::shared_ptr<local_bus> bus_;

@@ -144,8 +144,9 @@ public:
     }
 
     void subscribe(const std::string& topic, core::unique_callback<subscribe_outcome> done) {
-        // Position and cache are read after Redis confirmed the subscription: any publication
-        // numbered after what the read returns is delivered through the subscription.
+        // Position, cache and membership version are read after Redis confirmed the
+        // subscription: any publication numbered after what the read returns, and any member
+        // event of a later version, is delivered through the subscription.
         std::weak_ptr<impl> weak = weak_from_this();
         subscriber_->subscribe(key("ch:", topic), [weak, topic, done = std::move(done)](reply r) mutable {
             auto self = weak.lock();
@@ -163,8 +164,9 @@ public:
 
     void presence_join(const std::string& topic, envelope change, std::size_t max_members,
                        core::unique_callback<presence_outcome> done) {
-        std::vector<std::string> args{"EVAL", std::string(redis_scripts::presence_join), "3", key("pm:", topic),
-                                      key("pc:", topic), key("pn:", options_.node_id), change.user_id, change.data,
+        std::vector<std::string> args{"EVAL", std::string(redis_scripts::presence_join), "4", key("pm:", topic),
+                                      key("pc:", topic), key("pn:", options_.node_id), key("pv:", topic),
+                                      change.user_id, change.data,
                                       topic + "\n" + change.user_id, std::to_string(max_members),
                                       encode_body(change), key("ch:", topic)};
         registered_.join(topic, change.user_id, change.data);
@@ -181,14 +183,15 @@ public:
                 out.ok = true;
                 out.changed = r.elements[0].integer == 1;
                 if (r.elements.size() > 1) out.members = read_members(r.elements[1]);
+                if (r.elements.size() > 2) out.version = to_u64(r.elements[2]);
             }
             if (done) done(std::move(out));
         });
     }
 
     void presence_leave(const std::string& topic, envelope change, core::unique_callback<presence_outcome> done) {
-        std::vector<std::string> args{"EVAL", std::string(redis_scripts::presence_leave), "3", key("pm:", topic),
-                                      key("pc:", topic), key("pn:", options_.node_id), change.user_id,
+        std::vector<std::string> args{"EVAL", std::string(redis_scripts::presence_leave), "4", key("pm:", topic),
+                                      key("pc:", topic), key("pn:", options_.node_id), key("pv:", topic), change.user_id,
                                       topic + "\n" + change.user_id, change.origin_node, change.tenant,
                                       change.channel, key("ch:", topic)};
         registered_.leave(topic, change.user_id);
@@ -205,8 +208,8 @@ public:
     }
 
     void presence_update(const std::string& topic, envelope change, core::unique_callback<presence_outcome> done) {
-        std::vector<std::string> args{"EVAL", std::string(redis_scripts::presence_update), "1", key("pm:", topic),
-                                      change.user_id, change.data, encode_body(change), key("ch:", topic)};
+        std::vector<std::string> args{"EVAL", std::string(redis_scripts::presence_update), "2", key("pm:", topic),
+                                      key("pv:", topic), change.user_id, change.data, encode_body(change), key("ch:", topic)};
         registered_.update(topic, change.user_id, change.data);
         commands_->command(std::move(args), [done = std::move(done)](reply r) mutable {
             presence_outcome out;
@@ -268,13 +271,15 @@ public:
     }
 
     void presence_members(const std::string& topic, core::unique_callback<presence_outcome> done) {
-        commands_->command({"HGETALL", key("pm:", topic)}, [done = std::move(done)](reply r) mutable {
+        commands_->command({"EVAL", redis_scripts::presence_members, "2", key("pm:", topic), key("pv:", topic)},
+                           [done = std::move(done)](reply r) mutable {
             presence_outcome out;
-            if (r.is_error()) {
-                out.error = std::move(r.str);
+            if (r.is_error() || r.type != redis::reply_type::array || r.elements.size() != 2) {
+                out.error = r.is_error() ? std::move(r.str) : "unexpected reply to the members script";
             } else {
                 out.ok = true;
-                out.members = read_members(r);
+                out.members = read_members(r.elements[0]);
+                out.version = to_u64(r.elements[1]);
             }
             if (done) done(std::move(out));
         });
@@ -378,7 +383,7 @@ private:
     void read_position(const std::string& topic, core::unique_callback<subscribe_outcome> done) {
         struct pending {
             subscribe_outcome out;
-            int remaining = 2;
+            int remaining = 3;
             core::unique_callback<subscribe_outcome> done;
         };
         auto p = std::make_shared<pending>();
@@ -399,6 +404,10 @@ private:
         });
         commands_->command({"GET", key("cache:", topic)}, [p, finish](reply r) {
             if (r.type == redis::reply_type::bulk_string) p->out.cached = decode_payload(r.str);
+            finish();
+        });
+        commands_->command({"GET", key("pv:", topic)}, [p, finish](reply r) {
+            p->out.member_version = to_u64(r);
             finish();
         });
     }

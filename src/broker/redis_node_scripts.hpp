@@ -30,7 +30,7 @@ return 0
 // to every subscribed node for each user left with none) and its subscription counts. Returns -1
 // when N is alive or another janitor got there first; else what changed, a flat list of
 // (kind, topic, user, info): 'r' a member removed, 'v' a channel left with no subscription.
-inline constexpr std::string_view janitor = SB_MEMBER_BODY_LUA SB_SUBSCRIPTIONS_LUA R"lua(
+inline constexpr std::string_view janitor = SB_MEMBER_BODY_LUA SB_MEMBER_VERSION_LUA SB_SUBSCRIPTIONS_LUA R"lua(
 if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
 if redis.call('SREM', KEYS[1], ARGV[1]) == 0 then return -1 end
 local out = {}
@@ -50,7 +50,7 @@ for i = 1, #entries, 2 do
     redis.call('HDEL', pm, user)
     local colon = string.find(topic, ':', 1, true)
     local body = member_body('2', 'janitor', string.sub(topic, 1, colon - 1), string.sub(topic, colon + 1), user, info)
-    redis.call('PUBLISH', ARGV[2] .. 'ch:' .. topic, '0\n\n' .. body)
+    redis.call('PUBLISH', ARGV[2] .. 'ch:' .. topic, next_member_version(ARGV[2] .. 'pv:' .. topic) .. '\n\n' .. body)
     for _, v in ipairs({'r', topic, user, info}) do out[#out + 1] = v end
   end
 end
@@ -79,9 +79,10 @@ return out
 //   heard the removal depends on whether N's subscriber connection survived (a stall: yes; a
 //   partition: no), and a redundant member_added leaves a member list right where a missing
 //   one would leave it wrong.
+// A silent change takes no membership version (nobody hears of it, so no list can be ahead of it).
 // Returns a flat list of (kind, topic, user, info): 'o' channel occupied (only after a reap, by
 // the same reasoning), 'a' member added (idem), 'r' member removed, 'v' channel vacated.
-inline constexpr std::string_view reregister = SB_MEMBER_BODY_LUA SB_SUBSCRIPTIONS_LUA R"lua(
+inline constexpr std::string_view reregister = SB_MEMBER_BODY_LUA SB_MEMBER_VERSION_LUA SB_SUBSCRIPTIONS_LUA R"lua(
 local prefix, self = ARGV[1], ARGV[2]
 local announce = redis.call('DEL', KEYS[4]) == 1
 redis.call('SADD', KEYS[3], self)
@@ -129,14 +130,15 @@ local function apply(topic, user, info, diff, now)
     if total - diff > 0 then
       local had = redis.call('HGET', pm, user) or 'null'
       redis.call('HDEL', pm, user)
-      redis.call('PUBLISH', prefix .. 'ch:' .. topic, '0\n\n' .. member_body('2', self, tenant, channel, user, had))
+      redis.call('PUBLISH', prefix .. 'ch:' .. topic,
+                 next_member_version(prefix .. 'pv:' .. topic) .. '\n\n' .. member_body('2', self, tenant, channel, user, had))
       add(members, 'r', topic, user, had)
     end
   elseif total - diff <= 0 then
     redis.call('HSET', pm, user, info)
     if announce then
       redis.call('PUBLISH', prefix .. 'ch:' .. topic,
-                 '0\n\n' .. member_body('1', self, tenant, channel, user, info))
+                 next_member_version(prefix .. 'pv:' .. topic) .. '\n\n' .. member_body('1', self, tenant, channel, user, info))
       add(members, 'a', topic, user, info)
     end
   end

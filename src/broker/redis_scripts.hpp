@@ -11,12 +11,14 @@
 // connections on N, with TTL}; P.."ctl" (pub/sub: control envelopes for every node);
 // P.."idem:"..T.."\n"..key (an idempotency key's first publication, with the window as TTL);
 // P.."reaped:"..N (N was removed as dead: what it registers again is news to the others).
+// P.."pv:"..T (the presence channel's membership version: see next_member_version).
 //
 // Scripts about nodes (heartbeats, the janitor, subscription counts, registering a node's state
 // again): redis_node_scripts.hpp.
 //
 // Envelopes built here follow envelope.hpp's wire form: "<offset>\n<epoch>\n" then fields
 // "<len>:<bytes>": flags, origin, tenant, channel, event, data, exclude, user_id, id, created_at.
+// Member events put the membership version in the offset's place (envelope.hpp).
 
 #include "broker/detail/redis_lua.hpp"
 
@@ -57,11 +59,12 @@ end
 return {offset, epoch}
 )lua";
 
-// KEYS: pm, pc, pn (this node). ARGV: user, info, "T\nuser", max members (0: none), member_added
-// body, pub/sub channel. Returns {-1} when full, else {connections of the user cluster-wide,
-// HGETALL pm}.
-inline constexpr std::string_view presence_join = R"lua(
+// KEYS: pm, pc, pn (this node), pv. ARGV: user, info, "T\nuser", max members (0: none),
+// member_added body, pub/sub channel. Returns {-1} when full, else {connections of the user
+// cluster-wide, HGETALL pm, membership version of that list ('0': none yet)}.
+inline constexpr std::string_view presence_join = SB_MEMBER_VERSION_LUA R"lua(
 local total = redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+local version = redis.call('GET', KEYS[4]) or '0'
 if total == 1 then
   local max = tonumber(ARGV[4])
   if max > 0 and redis.call('HLEN', KEYS[1]) >= max then
@@ -69,15 +72,22 @@ if total == 1 then
     return {-1}
   end
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-  redis.call('PUBLISH', ARGV[6], '0\n\n' .. ARGV[5])
+  version = next_member_version(KEYS[4])
+  redis.call('PUBLISH', ARGV[6], version .. '\n\n' .. ARGV[5])
 end
 redis.call('HINCRBY', KEYS[3], ARGV[3], 1)
-return {total, redis.call('HGETALL', KEYS[1])}
+return {total, redis.call('HGETALL', KEYS[1]), version}
 )lua";
 
-// KEYS: pm, pc, pn (this node). ARGV: user, "T\nuser", origin node, tenant, channel, pub/sub
+// KEYS: pm, pv. Returns {HGETALL pm, membership version of that list ('0': none yet)}, read in
+// one step so that the version says exactly which member events the list contains.
+inline constexpr std::string_view presence_members = R"lua(
+return {redis.call('HGETALL', KEYS[1]), redis.call('GET', KEYS[2]) or '0'}
+)lua";
+
+// KEYS: pm, pc, pn (this node), pv. ARGV: user, "T\nuser", origin node, tenant, channel, pub/sub
 // channel. Returns 1 when that was the user's last connection (member_removed went out).
-inline constexpr std::string_view presence_leave = SB_MEMBER_BODY_LUA R"lua(
+inline constexpr std::string_view presence_leave = SB_MEMBER_BODY_LUA SB_MEMBER_VERSION_LUA R"lua(
 local mine = redis.call('HINCRBY', KEYS[3], ARGV[2], -1)
 if mine <= 0 then redis.call('HDEL', KEYS[3], ARGV[2]) end
 if mine < 0 then return 0 end
@@ -86,15 +96,16 @@ if total > 0 then return 0 end
 redis.call('HDEL', KEYS[2], ARGV[1])
 local info = redis.call('HGET', KEYS[1], ARGV[1]) or 'null'
 redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('PUBLISH', ARGV[6], '0\n\n' .. member_body('2', ARGV[3], ARGV[4], ARGV[5], ARGV[1], info))
+redis.call('PUBLISH', ARGV[6], next_member_version(KEYS[4]) .. '\n\n' ..
+           member_body('2', ARGV[3], ARGV[4], ARGV[5], ARGV[1], info))
 return 1
 )lua";
 
-// KEYS: pm. ARGV: user, info, member_updated body, pub/sub channel. Returns 1 when updated.
-inline constexpr std::string_view presence_update = R"lua(
+// KEYS: pm, pv. ARGV: user, info, member_updated body, pub/sub channel. Returns 1 when updated.
+inline constexpr std::string_view presence_update = SB_MEMBER_VERSION_LUA R"lua(
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('PUBLISH', ARGV[4], '0\n\n' .. ARGV[3])
+redis.call('PUBLISH', ARGV[4], next_member_version(KEYS[2]) .. '\n\n' .. ARGV[3])
 return 1
 )lua";
 

@@ -15,18 +15,15 @@ import os from 'node:os';
 import path from 'node:path';
 
 import {
-  SKIP_ALL, startServer, makeApp, pusherClient, pusherConnected, subscribed, collect, serverSdk,
+  makeApp, pusherClient, pusherConnected, subscribed, collect, serverSdk,
   startAuthServer, openRaw, appUrl, dataOf, httpRequest, withTimeout, delay, uniq, closeAll, freePort, REPO,
   connectRaw, userAuth, sdkJson,
 } from './harness.mjs';
+import {
+  REDIS_URL, POSTGRES_URL, SKIP, warnIfNoRedis, startCluster as startClusterOf, allReady, eventually, atLeast,
+} from './cluster_helpers.mjs';
 
-const REDIS_URL = process.env.SB_TEST_REDIS_URL || '';
-const POSTGRES_URL = process.env.SB_TEST_POSTGRES_URL || '';
-if (!REDIS_URL && !SKIP_ALL) {
-  process.stderr.write('\n*** cluster.test.mjs: SB_TEST_REDIS_URL is not set: EVERY CLUSTER TEST IS SKIPPED ***\n' +
-    '*** export SB_TEST_REDIS_URL=$(scripts/services/redis start --port N --dir D), or run scripts/test ***\n\n');
-}
-const SKIP = SKIP_ALL || (REDIS_URL ? false : 'SB_TEST_REDIS_URL is not set (cluster mode needs Redis)');
+warnIfNoRedis('cluster.test.mjs');
 
 // App ids of their own, so that a shared PostgreSQL or Redis never mixes this file's data with
 // another file's.
@@ -34,58 +31,8 @@ const app = makeApp(71, { client_events: true });
 // At most three connections, counted over the whole cluster.
 const limited = makeApp(72, { plan: 'enterprise', limits: { max_connections: 3 } });
 
-/** Starts `n` nodes sharing `broker` (and PostgreSQL when available). */
-export async function startCluster(n, { broker = REDIS_URL, config = {}, apps = [app] } = {}) {
-  const nodes = [];
-  for (let i = 0; i < n; i++) {
-    nodes.push(await startServer({
-      apps,
-      config: { broker, ...(POSTGRES_URL ? { database: POSTGRES_URL } : {}), ...config },
-    }));
-  }
-  return nodes;
-}
-
-/** Waits until every node answers /readyz 200 (its broker is connected). */
-async function allReady(nodes, timeoutMs = 15_000) {
-  await withTimeout((async () => {
-    for (const node of nodes) {
-      for (;;) {
-        const res = await httpRequest(`${node.httpUrl}/readyz`);
-        if (res.status === 200) break;
-        await delay(50);
-      }
-    }
-  })(), timeoutMs, 'every node to be ready');
-}
-
-/**
- * Asks `ask()` until `ok(answer)` holds and returns that answer. Counts kept in Redis are updated
- * right after a subscribe is answered, so a query may need a moment to see it (no timing is
- * asserted: only the final answer).
- */
-async function eventually(ask, ok, what, timeoutMs = 10_000) {
-  let last;
-  try {
-    return await withTimeout((async () => {
-      for (;;) {
-        last = await ask();
-        if (ok(last)) return last;
-        await delay(50);
-      }
-    })(), timeoutMs, what);
-  } catch (e) {
-    e.message += `; last answer: ${JSON.stringify(last)}`;
-    throw e;
-  }
-}
-
-/** Resolves when `items` holds at least `count` entries. */
-function atLeast(items, count, what, timeoutMs = 10_000) {
-  return withTimeout((async () => {
-    while (items.length < count) await delay(10);
-  })(), timeoutMs, what);
-}
+/** Starts `n` nodes sharing `broker` (and PostgreSQL when available); this file's app unless told. */
+const startCluster = (n, { apps = [app], ...rest } = {}) => startClusterOf(n, { apps, ...rest });
 
 const base = (node) => `${node.httpUrl}/v1/realtime`;
 const secretHeaders = { 'X-App-Id': app.id, 'X-Api-Key': app.secret, 'Content-Type': 'application/json' };

@@ -2,6 +2,7 @@
 // The hub's per-shard state and the frames of one publication, shared by hub.cpp (single node)
 // and hub_cluster.cpp (cluster mode). Private to the hub: nothing else includes this.
 
+#include "api/detail/member_sequence.hpp"
 #include "api/hub.hpp"
 #include "core/channel_state.hpp"
 #include "core/ids.hpp"
@@ -91,6 +92,10 @@ struct hub::shard_state {
     std::unordered_set<core::channel_key, core::channel_key_hash, core::channel_key_equal> broker_live;
     std::unordered_map<core::channel_key, std::vector<net::unique_task>, core::channel_key_hash, core::channel_key_equal>
         awaiting_broker;
+    // Cluster mode: the presence channels among broker_live, their member events lined up with
+    // the member lists on their way.
+    std::unordered_map<core::channel_key, detail::member_sequence, core::channel_key_hash, core::channel_key_equal>
+        member_sequences;
 };
 
 namespace detail {
