@@ -37,6 +37,10 @@ shard::~shard() {
     // context (and the timer bound to it) while the containers are alive.
     tick_.reset();
     context_.reset();
+    // Connections kept for a flush pass that will not run now leave connections_ as they die:
+    // before it does.
+    held_in_pass_.clear();
+    held_.clear();
 }
 
 void shard::post(unique_task task) {
