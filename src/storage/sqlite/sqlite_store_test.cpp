@@ -244,6 +244,11 @@ TEST_F(sqlite_store_test, a_connection_keeps_working_after_its_store_is_gone) {
     store.reset();  // the checkpointer lives on with the connection
     for (int batch = 0; batch < 10; ++batch) c->append(numbered_messages(batch * 500, 500));
     EXPECT_EQ(c->since_offset("t", "chat-7", 0, 1000).size(), 100U);
+    // The checkpointer runs on its own thread: on a busy machine it may not have copied the WAL
+    // into the file yet. Wait for it (bounded), rather than assume how fast it is.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (fs::file_size(file_) <= initial_size + 500'000 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
     EXPECT_GT(fs::file_size(file_), initial_size + 500'000) << "checkpoints still happen";
 }
 
