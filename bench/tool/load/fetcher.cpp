@@ -106,7 +106,7 @@ public:
                 }
             }
             const std::uint64_t now = now_ns();
-            reopen_closed(now);
+            reopen_closed(http_, ep_, last_reopen_ns_, now);
             if (active_) schedule(now);
             dispatch(now);
             if (connecting_) check_connected();
@@ -164,14 +164,6 @@ private:
         control_.send(ipc_type::connected, w);
     }
 
-    void reopen_closed(std::uint64_t now) {
-        if (now - last_reopen_ns_ < 50'000'000) return;
-        last_reopen_ns_ = now;
-        for (auto& c : http_) {
-            if (c->is_closed()) c->open(ep_);
-        }
-    }
-
     void start(const fetch_command& cmd) {
         cmd_ = cmd;
         result_ = fetch_result{};
@@ -183,23 +175,16 @@ private:
         active_ = total_ > 0;
         draining_ = !active_;
         result_.finished_ns = start_ns_;
-        arm_timer(start_ns_);
+        arm_timer_at(timer_fd_, start_ns_);
     }
 
     std::uint64_t due_of(std::uint64_t k) const {
         return start_ns_ + static_cast<std::uint64_t>(static_cast<double>(k) * 1e9 / cmd_.rate);
     }
 
-    void arm_timer(std::uint64_t at_ns) {
-        itimerspec its{};
-        its.it_value.tv_sec = static_cast<time_t>(at_ns / 1'000'000'000ULL);
-        its.it_value.tv_nsec = static_cast<long>(at_ns % 1'000'000'000ULL);
-        timerfd_settime(timer_fd_, TFD_TIMER_ABSTIME, &its, nullptr);
-    }
-
     void schedule(std::uint64_t now) {
         while (next_ < total_ && due_of(next_) <= now) backlog_.push_back(due_of(next_++));
-        if (next_ < total_) arm_timer(due_of(next_));
+        if (next_ < total_) arm_timer_at(timer_fd_, due_of(next_));
     }
 
     void dispatch(std::uint64_t now) {

@@ -200,4 +200,13 @@ void http_client::fail() {
     connected_ = false;
 }
 
+void reopen_closed(std::vector<std::unique_ptr<http_client>>& clients, epoll_set& ep, std::uint64_t& last_ns,
+                   std::uint64_t now_ns) {
+    if (now_ns - last_ns < 50'000'000) return;
+    last_ns = now_ns;
+    for (auto& c : clients) {
+        if (c->is_closed()) c->open(ep);
+    }
+}
+
 }  // namespace sb::bench

@@ -11,8 +11,10 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sb::bench {
 
@@ -68,5 +70,9 @@ private:
     bool connected_ = false;
     bool close_after_ = false;
 };
+
+// Reopens the connections the server closed, at most every 50 ms (`last_ns` keeps the time).
+void reopen_closed(std::vector<std::unique_ptr<http_client>>& clients, epoll_set& ep, std::uint64_t& last_ns,
+                   std::uint64_t now_ns);
 
 }  // namespace sb::bench

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <sys/timerfd.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -132,5 +133,12 @@ void epoll_set::modify(int fd, std::uint32_t events, std::uint64_t data) {
 }
 
 void epoll_set::remove(int fd) { epoll_ctl(fd_, EPOLL_CTL_DEL, fd, nullptr); }
+
+void arm_timer_at(int timer_fd, std::uint64_t at_ns) {
+    itimerspec its{};
+    its.it_value.tv_sec = static_cast<time_t>(at_ns / 1'000'000'000ULL);
+    its.it_value.tv_nsec = static_cast<long>(at_ns % 1'000'000'000ULL);
+    timerfd_settime(timer_fd, TFD_TIMER_ABSTIME, &its, nullptr);
+}
 
 }  // namespace sb::bench

@@ -36,6 +36,8 @@ struct endpoint {
 int start_connect(const endpoint& to, const in_addr* source, int rcvbuf = 0);
 
 void set_nonblocking(int fd);
+// Arms a CLOCK_MONOTONIC timerfd to fire once at `at_ns` (absolute, the clock of now_ns()).
+void arm_timer_at(int timer_fd, std::uint64_t at_ns);
 void set_nodelay(int fd);
 
 // Monotonic nanoseconds (CLOCK_MONOTONIC: one clock for every process of the machine).

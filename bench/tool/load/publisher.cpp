@@ -84,7 +84,7 @@ public:
                 }
             }
             const std::uint64_t now = now_ns();
-            reopen_closed(now);
+            reopen_closed(http_, ep_, last_reopen_ns_, now);
             if (active_) schedule(now);
             dispatch(now);
             if (connecting_) check_connected();
@@ -199,14 +199,6 @@ private:
         control_.send(ipc_type::connected, w);
     }
 
-    void reopen_closed(std::uint64_t now) {
-        if (now - last_reopen_ns_ < 50'000'000) return;
-        last_reopen_ns_ = now;
-        for (auto& c : http_) {
-            if (c->is_closed()) c->open(ep_);
-        }
-    }
-
     void start_phase(const publish_command& cmd) {
         cmd_ = cmd;
         result_ = publish_result{};
@@ -227,18 +219,11 @@ private:
         next_ballast_ = 0;
         active_ = true;
         draining_ = false;
-        arm_timer(start_ns_);
+        arm_timer_at(timer_fd_, start_ns_);
     }
 
     std::uint64_t due_of(std::uint64_t k, double rate) const {
         return start_ns_ + static_cast<std::uint64_t>(static_cast<double>(k) * 1e9 / rate);
-    }
-
-    void arm_timer(std::uint64_t at_ns) {
-        itimerspec its{};
-        its.it_value.tv_sec = static_cast<time_t>(at_ns / 1'000'000'000ULL);
-        its.it_value.tv_nsec = static_cast<long>(at_ns % 1'000'000'000ULL);
-        timerfd_settime(timer_fd_, TFD_TIMER_ABSTIME, &its, nullptr);
     }
 
     void schedule(std::uint64_t now) {
@@ -262,7 +247,7 @@ private:
         if (next_ballast_ < total_ballast_) {
             next_due = std::min(next_due, due_of(next_ballast_, cmd_.ballast_rate));
         }
-        if (next_due != UINT64_MAX) arm_timer(next_due);
+        if (next_due != UINT64_MAX) arm_timer_at(timer_fd_, next_due);
     }
 
     void enqueue_events(std::uint64_t first_seq, std::uint32_t n, std::uint64_t due) {
